@@ -1,0 +1,27 @@
+"""mdp: the model layer of mdpkit.
+
+An explicit finite MDP (:class:`MDP`: transition table ``P (S*A, S)``, expected
+reward ``r [S, A]``, discount, start distribution, terminal states, action
+mask), policies as plain arrays (:mod:`mdp.policy`) and the Bellman backups
+and identity checks (:mod:`mdp.bellman`).  Imports no other mdpkit package.
+"""
+
+from __future__ import annotations
+
+from . import bellman, policy
+from ._errors import ImproperPolicyError, MDPError, PolicyError
+from .model import MDP, Names, load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MDP",
+    "Names",
+    "load",
+    "bellman",
+    "policy",
+    "MDPError",
+    "PolicyError",
+    "ImproperPolicyError",
+    "__version__",
+]

@@ -1,0 +1,184 @@
+"""Exact policy evaluation: the linear system ``(I - gamma P_pi) V = r_pi``.
+
+Internal to :mod:`mdp` so that :func:`mdp.bellman.verify` can evaluate a
+greedy policy without importing :mod:`solvers` (layers point down only);
+:func:`solvers.evaluate_policy` is the public front end.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from . import _structure
+from ._errors import ImproperPolicyError, MDPError
+from ._types import FloatArray
+from .model import MDP, _where
+from .policy import check_policy
+
+#: ``auto`` uses a sparse LU when the system has at most this many unknowns...
+DIRECT_MAX_STATES = 3000
+#: ... or when ``n * bandwidth`` (a bound on the LU fill-in) is at most this.
+DIRECT_MAX_FILL = 3e7
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """How a policy-evaluation system was solved."""
+
+    method: str
+    residual: float
+    iterations: int
+    error_bound: float
+    elapsed: float
+
+
+def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:
+    """``P_pi [S, S]`` and ``r_pi [S]`` of a (validated) policy.
+
+    ``P_pi(s'|s) = sum_a pi(a|s) P(s'|s,a)``, ``r_pi(s) = sum_a pi(a|s) r(s,a)``.
+    """
+    S, A = m.n_states, m.n_actions
+    arr = np.asarray(pi)
+    if arr.ndim == 1:
+        rows = np.arange(S) * A + arr
+        return sp.csr_array(m.P[rows]), m.r[np.arange(S), arr]
+    # D [S, S*A] with D[s, s*A + a] = pi(a|s)
+    D = sp.csr_array(
+        (arr.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+    )
+    D.eliminate_zeros()
+    return sp.csr_array(D @ m.P), (arr * m.r).sum(axis=1)
+
+
+def improper_states(m: MDP, P_pi: sp.csr_array) -> np.ndarray:
+    """Non-terminal states from which ``P_pi`` never reaches a terminal state."""
+    G = sp.csr_array(P_pi, copy=True)
+    G.data = (G.data > 0).astype(np.int8)
+    reach = _structure.can_reach(G, m.terminal)
+    return np.flatnonzero(~reach & ~m.terminal)
+
+
+def check_proper(m: MDP, P_pi: sp.csr_array) -> None:
+    """With ``gamma = 1``, raise unless ``P_pi`` reaches a terminal w.p. 1."""
+    if m.gamma < 1.0:
+        return
+    if not m.terminal.any():
+        msg = (
+            "gamma = 1 and the MDP has no terminal states, so V^pi is infinite or "
+            "undefined. Use gamma < 1, add terminal states, or use "
+            "solvers.relative_value_iteration for the average reward."
+        )
+        raise ImproperPolicyError(msg)
+    bad = improper_states(m, P_pi)
+    if bad.size:
+        msg = (
+            f"with gamma = 1 the policy never reaches a terminal state from "
+            f"{_where(bad)}: its value is undefined. Use a proper policy (one "
+            f"that terminates with probability 1) or gamma < 1."
+        )
+        raise ImproperPolicyError(msg)
+
+
+def choose_method(M: sp.csr_array) -> str:
+    """``direct`` for small or banded systems, ``krylov`` where LU would fill in."""
+    n = M.shape[0]
+    if n <= DIRECT_MAX_STATES:
+        return "direct"
+    coo = M.tocoo()
+    band = int(np.abs(coo.row - coo.col).max()) if coo.nnz else 0
+    return "direct" if n * (band + 1) <= DIRECT_MAX_FILL else "krylov"
+
+
+def solve_policy_value(
+    m: MDP,
+    pi: Any,
+    *,
+    method: str = "auto",
+    tol: float = 1e-10,
+    V0: np.ndarray | None = None,
+    max_iter: int | None = None,
+    validate: bool = True,
+) -> tuple[FloatArray, SolveInfo]:
+    """Solve ``(I - gamma P_pi) V = r_pi`` with ``V = 0`` on terminal states.
+
+    Returns ``V [S]`` and a :class:`SolveInfo`.  The accuracy contract: for
+    ``direct`` the result is exact to round-off; for ``krylov`` and
+    ``iterative`` with ``gamma < 1``, ``||V - V^pi||_inf <= tol`` (via
+    ``||(I - gamma P_pi)^{-1}||_inf <= 1/(1 - gamma)`` applied to the
+    residual); with ``gamma = 1`` only the residual ``<= tol`` is promised.
+    """
+    t0 = time.perf_counter()
+    if method not in ("auto", "direct", "krylov", "iterative"):
+        msg = f"`method` must be 'auto', 'direct', 'krylov' or 'iterative'; got {method!r}."
+        raise MDPError(msg)
+    if validate:
+        pi = check_policy(m, pi)
+    P_pi, r_pi = policy_matrices(m, pi)
+    check_proper(m, P_pi)
+    g = m.gamma
+    live = ~m.terminal
+    S = m.n_states
+    if live.all():
+        P_N, r_N = P_pi, r_pi
+    else:
+        idx = np.flatnonzero(live)
+        P_N = sp.csr_array(P_pi[idx][:, idx])
+        r_N = r_pi[idx]
+    n = P_N.shape[0]
+    V = np.zeros(S)
+    if n == 0:
+        return V, SolveInfo("direct", 0.0, 0, 0.0, time.perf_counter() - t0)
+    M = sp.csr_array(sp.eye_array(n, format="csr") - g * P_N)
+    if method == "auto":
+        method = choose_method(M)
+    x0 = None if V0 is None else np.asarray(V0, dtype=np.float64)[live]
+    # ||x - x*|| <= ||res|| / (1 - gamma) when gamma < 1
+    res_target = tol * (1.0 - g) if g < 1.0 else tol
+    iters = 0
+    if method == "direct":
+        lu = spla.splu(sp.csc_array(M), permc_spec="COLAMD")
+        x = lu.solve(r_N)
+        iters = 1
+    elif method == "krylov":
+        x = np.zeros(n) if x0 is None else x0.copy()
+        counter = [0]
+
+        def cb(_):
+            counter[0] += 1
+
+        for _attempt in range(4):
+            x, info = spla.gmres(
+                M, r_N, x0=x, rtol=0.0, atol=res_target * 0.5, restart=30,
+                maxiter=max_iter or 1000, callback=cb, callback_type="pr_norm",
+            )
+            res = np.abs(r_N - M @ x).max()
+            if res <= res_target:
+                break
+        iters = counter[0]
+    else:  # iterative: V <- r_pi + gamma P_pi V
+        x = np.zeros(n) if x0 is None else x0.copy()
+        limit = max_iter or 1_000_000
+        for iters in range(1, limit + 1):  # noqa: B007
+            x_new = r_N + g * (P_N @ x)
+            delta = np.abs(x_new - x).max()
+            x = x_new
+            if (g < 1.0 and g * delta <= res_target) or (g == 1.0 and delta <= tol):
+                break
+        else:
+            warnings.warn(
+                f"iterative policy evaluation stopped at max_iter={limit} before "
+                f"reaching tol={tol:g}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    res = float(np.abs(r_N - M @ x).max())
+    bound = res / (1.0 - g) if g < 1.0 else float("nan")
+    V[live] = x
+    return V, SolveInfo(method, res, iters, bound, time.perf_counter() - t0)

@@ -1,0 +1,19 @@
+"""Type aliases shared by the packages (shapes in the docs' symbols)."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+import numpy.typing as npt
+
+#: A float array: ``V [S]``, ``Q [S, A]``, ``r [S, A]``.
+FloatArray = npt.NDArray[np.float64]
+#: An integer array: a deterministic policy ``pi [S]``.
+IntArray = npt.NDArray[np.intp]
+#: A boolean array: ``terminal [S]``, ``action_mask [S, A]``.
+BoolArray = npt.NDArray[np.bool_]
+#: A policy: ``int [S]`` (deterministic) or ``float [S, A]`` (stochastic).
+PolicyLike = npt.ArrayLike
+#: Anything :func:`numpy.random.default_rng` accepts.
+RNGLike = Union[np.random.Generator, int, None]
