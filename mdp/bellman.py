@@ -23,8 +23,9 @@ with ``P (S*A, S)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -253,6 +254,16 @@ def _check(key: str, equation: str, diff: np.ndarray, tol: float, note: str = ""
     return BellmanCheck(key, equation, res, tol, res <= tol, worst, note)
 
 
+def _pin_terminal(m: MDP, diff: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """On terminal states the identity to check is ``V = 0`` (``Q = 0``).
+
+    ``T V = V`` alone does not pin it when ``gamma = 1``: any ``V + c`` solves
+    it, because terminal rows are self-loops.
+    """
+    term = m.terminal if diff.ndim == 1 else m.terminal[:, None] & m.action_mask
+    return np.where(term, x, diff)
+
+
 def verify(
     m: MDP,
     pi: npt.ArrayLike | None = None,
@@ -276,6 +287,11 @@ def verify(
     * ``V* = T* V*``, ``Q* = T* Q*``, ``V*(s) = max_a Q*(s,a)``
     * the greedy policy of ``Q*`` (of ``q_from_v(V*)`` if only ``V*`` is given)
       attains ``V*``: its exact value ``V^{greedy}`` equals ``V*``.
+
+    On terminal states each of ``V^pi = T^pi V^pi``, ``Q^pi = T^pi Q^pi``,
+    ``V* = T* V*`` and ``Q* = T* Q*`` is checked as ``V = 0`` (``Q = 0``):
+    terminal states are absorbing with zero reward, and with ``gamma = 1`` the
+    fixed-point equation alone holds for ``V + c`` too.
 
     Parameters
     ----------
@@ -323,10 +339,12 @@ def verify(
         v = _check_v(m, V) if V is not None else None
         q = _check_q(m, Q) if Q is not None else None
         if v is not None:
-            checks.append(_check("v_pi", "V^pi = T^pi V^pi", v - backup_v(m, v, pi), tol))
+            diff = _pin_terminal(m, v - backup_v(m, v, pi), v)
+            checks.append(_check("v_pi", "V^pi = T^pi V^pi", diff, tol))
         if q is not None:
             tq = q_from_v(m, v_from_q(q, pim))
-            checks.append(_check("q_pi", "Q^pi = T^pi Q^pi", np.where(live, q - tq, 0.0), tol))
+            diff = _pin_terminal(m, np.where(live, q - tq, 0.0), q)
+            checks.append(_check("q_pi", "Q^pi = T^pi Q^pi", diff, tol))
         if v is not None and q is not None:
             checks.append(_check("v_pi_from_q_pi", "V^pi(s) = sum_a pi(a|s) Q^pi(s,a)",
                                  v - v_from_q(q, pim), tol))
@@ -336,10 +354,11 @@ def verify(
     vs = _check_v(m, V_star, "V_star") if V_star is not None else None
     qs = _check_q(m, Q_star, "Q_star") if Q_star is not None else None
     if vs is not None:
-        checks.append(_check("v_star", "V* = T* V*", vs - optimal_backup_v(m, vs), tol))
+        diff = _pin_terminal(m, vs - optimal_backup_v(m, vs), vs)
+        checks.append(_check("v_star", "V* = T* V*", diff, tol))
     if qs is not None:
-        checks.append(_check("q_star", "Q* = T* Q*",
-                             np.where(live, qs - optimal_backup_q(m, qs), 0.0), tol))
+        diff = _pin_terminal(m, np.where(live, qs - optimal_backup_q(m, qs), 0.0), qs)
+        checks.append(_check("q_star", "Q* = T* Q*", diff, tol))
     if vs is not None and qs is not None:
         checks.append(_check("v_star_max_q_star", "V*(s) = max_a Q*(s,a)", vs - qs.max(axis=1), tol))
     if vs is not None or qs is not None:

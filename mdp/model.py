@@ -83,8 +83,10 @@ def _transition_matrix(P: Any) -> tuple[sp.csr_array, int, int]:
             )
             raise MDPError(msg)
         A = n_rows // S
-        Pc = sp.csr_array(P, dtype=np.float64)
+        # copy: the MDP must not share (and later freeze) the caller's arrays
+        Pc = sp.csr_array(P, dtype=np.float64, copy=True)
         Pc.sum_duplicates()
+        Pc.eliminate_zeros()  # stored zeros are not transitions
         Pc.sort_indices()
         return Pc, S, A
     arr = _as_float(P, "P")
@@ -381,33 +383,34 @@ class MDP:
                     f"must have P's shape (S*A, S) = ({S * A}, {S})."
                 )
                 raise MDPError(msg)
-            Rs = sp.csr_array(R, dtype=np.float64)
+            Rs = sp.csr_array(R, dtype=np.float64, copy=True)
             Rs.sum_duplicates()
-            if not np.isfinite(Rs.data).all():
-                k = np.flatnonzero(~np.isfinite(Rs.data))[0]
-                row = np.searchsorted(Rs.indptr, k, side="right") - 1
-                msg = f"`R` has a NaN or inf entry at {_where([row], A)}."
-                raise MDPError(msg)
-            # R(s,a,s') read off on P's pattern
-            pattern = Pc.copy()
-            pattern.data = np.ones_like(pattern.data)
-            R_sas = sp.csr_array(pattern.multiply(Rs))
-            R_sas = _on_pattern(R_sas, Pc)
+            # R(s,a,s') read off on P's pattern (entries off it are ignored)
+            R_sas = _on_pattern(Rs, Pc)
+            _check_finite_sas(R_sas, A)
         else:
             arr = _as_float(R, "R")
-            if not np.isfinite(arr).all():
-                idx = np.argwhere(~np.isfinite(arr))[0]
-                msg = f"`R` has a NaN or inf entry at index {tuple(int(i) for i in idx)}."
-                raise MDPError(msg)
             if arr.shape == (S,):
+                if not np.isfinite(arr).all():
+                    k = int(np.flatnonzero(~np.isfinite(arr))[0])
+                    msg = f"`R` has a NaN or inf entry at state {k}: R({k}) = {arr[k]}."
+                    raise MDPError(msg)
                 r = np.repeat(arr[:, None], A, axis=1)
             elif arr.shape == (S, A):
+                # entries of unavailable pairs are ignored (may be -inf)
+                bad = np.argwhere(~np.isfinite(arr) & avail_rows.reshape(S, A))
+                if bad.size:
+                    s, a = (int(i) for i in bad[0])
+                    msg = (
+                        f"`R` has a NaN or inf entry at (state {s}, action {a}): "
+                        f"R({s}, {a}) = {arr[s, a]}."
+                    )
+                    raise MDPError(msg)
                 r = arr.copy()
             elif arr.shape == (S, A, S):
-                Rs = sp.csr_array(arr.reshape(S * A, S))
-                pattern = Pc.copy()
-                pattern.data = np.ones_like(pattern.data)
-                R_sas = _on_pattern(sp.csr_array(pattern.multiply(Rs)), Pc)
+                # only entries with P(s'|s,a) > 0 are read
+                R_sas = _on_pattern(arr.reshape(S * A, S), Pc)
+                _check_finite_sas(R_sas, A)
             else:
                 msg = (
                     f"`R` has shape {arr.shape}; expected R(s) ({S},), R(s, a) "
@@ -662,16 +665,16 @@ class MDP:
         >>> m.replace(gamma=0.9).gamma
         0.9
         """
-        args = dict(
-            P=self._P,
-            R=self._R_sas if self._R_sas is not None else self._r,
-            gamma=self._gamma,
-            p0=self._p0,
-            terminal=self._terminal,
-            action_mask=self._mask,
-            state_names=self._names.states,
-            action_names=self._names.actions,
-        )
+        args = {
+            "P": self._P,
+            "R": self._R_sas if self._R_sas is not None else self._r,
+            "gamma": self._gamma,
+            "p0": self._p0,
+            "terminal": self._terminal,
+            "action_mask": self._mask,
+            "state_names": self._names.states,
+            "action_names": self._names.actions,
+        }
         unknown = set(changes) - set(args)
         if unknown:
             msg = f"replace() got unknown field(s) {sorted(unknown)}; valid: {sorted(args)}."
@@ -717,7 +720,18 @@ class MDP:
         stacked = sp.vstack(mats, format="csr")
         perm = (np.arange(A)[None, :] * S + np.arange(S)[:, None]).ravel()
         P_csr = sp.csr_array(stacked)[perm]
-        if sp.issparse(R) or isinstance(R, (list, tuple)) and len(R) == A and (
+        if sp.issparse(R):
+            if R.shape not in ((S,), (S, A)):
+                msg = (
+                    f"`R` is one sparse matrix of shape {R.shape}; pymdptoolbox's "
+                    f"layouts are R(s) ({S},), R(s, a) ({S}, {A}), or a list of A "
+                    f"(S, S) matrices R[a][s, s']."
+                )
+                raise MDPError(msg)
+            R = R.toarray()  # a sparse R(s) or R(s, a)
+        if isinstance(R, np.ndarray) and R.dtype == object:
+            R = list(R)
+        if isinstance(R, (list, tuple)) and len(R) == A and (
             sp.issparse(R[0]) or np.ndim(R[0]) == 2
         ):
             Rm = [sp.csr_array(x) for x in R]
@@ -923,6 +937,12 @@ def load(path: str | os.PathLike[str]) -> MDP:
     except (OSError, ValueError) as exc:
         msg = f"cannot read an MDP from {os.fspath(path)!r}: {exc}"
         raise MDPError(msg) from exc
+    if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy array
+        msg = (
+            f"{os.fspath(path)!r} holds a single array, not an mdpkit MDP file "
+            f"(.npz); write one with MDP.save()."
+        )
+        raise MDPError(msg)
     with f:
         need = {"format", "shape", "P_data", "P_indices", "P_indptr", "r", "gamma"}
         missing = need - set(f.files)
@@ -967,12 +987,29 @@ def _csr_equal(a: sp.csr_array, b: sp.csr_array) -> bool:
     )
 
 
-def _on_pattern(R: sp.csr_array, Pc: sp.csr_array) -> sp.csr_array:
-    """``R`` restricted to ``Pc``'s exact pattern (zeros kept as entries)."""
+def _on_pattern(R: Any, Pc: sp.csr_array) -> sp.csr_array:
+    """``R`` (sparse or dense ``(S*A, S)``) read on ``Pc``'s exact pattern.
+
+    The result has ``Pc``'s ``indptr``/``indices`` and ``R``'s values there
+    (zeros kept as entries); values of ``R`` off the pattern are never read.
+    """
     out = Pc.copy()
     if Pc.nnz:
-        out.data = np.asarray(R[Pc.nonzero()]).ravel().astype(np.float64)
+        rows = np.repeat(np.arange(Pc.shape[0]), np.diff(Pc.indptr))
+        out.data = np.asarray(R[rows, Pc.indices], dtype=np.float64).ravel()
     return out
+
+
+def _check_finite_sas(R_sas: sp.csr_array, A: int) -> None:
+    bad = np.flatnonzero(~np.isfinite(R_sas.data))
+    if bad.size:
+        k = int(bad[0])
+        row = int(np.searchsorted(R_sas.indptr, k, side="right") - 1)
+        msg = (
+            f"`R` has a NaN or inf entry R(s, a, s'={int(R_sas.indices[k])}) at "
+            f"{_where([row], A)}, where P(s'|s, a) > 0; rewards must be finite."
+        )
+        raise MDPError(msg)
 
 
 def _check_names(names: Any, n: int, what: str) -> tuple[str, ...]:

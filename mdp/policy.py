@@ -170,9 +170,12 @@ def _check_q(Q: npt.ArrayLike) -> FloatArray:
     if q.ndim != 2 or q.shape[1] == 0:
         msg = f"`Q` has shape {q.shape}; expected (S, A)."
         raise PolicyError(msg)
-    if np.isnan(q).any():
-        s, a = (int(i) for i in np.argwhere(np.isnan(q))[0])
-        msg = f"`Q` has NaN at (state {s}, action {a})."
+    if np.isnan(q).any() or (q == np.inf).any():
+        s, a = (int(i) for i in np.argwhere(np.isnan(q) | (q == np.inf))[0])
+        msg = (
+            f"`Q` has {q[s, a]} at (state {s}, action {a}); values must be finite "
+            f"(or -inf for an unavailable action)."
+        )
         raise PolicyError(msg)
     dead = np.flatnonzero(~(q > -np.inf).any(axis=1))
     if dead.size:
@@ -291,9 +294,17 @@ def log_prob(pi: npt.ArrayLike, s: int, a: int) -> float:
     -inf
     """
     arr = np.asarray(pi)
+    s, a = int(s), int(a)
+    if not 0 <= s < arr.shape[0]:
+        msg = f"state {s} is out of range for a policy over {arr.shape[0]} states."
+        raise PolicyError(msg)
+    if a < 0 or (arr.ndim == 2 and a >= arr.shape[1]):
+        top = f"0..{arr.shape[1] - 1}" if arr.ndim == 2 else "0..A-1"
+        msg = f"action {a} is out of range (valid {top})."
+        raise PolicyError(msg)
     if arr.ndim == 1:
-        return 0.0 if int(arr[int(s)]) == int(a) else -np.inf
-    p = float(arr[int(s), int(a)])
+        return 0.0 if int(arr[s]) == a else -np.inf
+    p = float(arr[s, a])
     return float(np.log(p)) if p > 0 else -np.inf
 
 
