@@ -1,0 +1,32 @@
+"""solvers: algorithms over an :class:`mdp.MDP`, plain functions ``mdp -> result``.
+
+Exact evaluation (:func:`evaluate_policy`, :func:`q_values`,
+:func:`advantage`, :func:`expected_return`) and optimal control
+(:func:`value_iteration`, :func:`policy_iteration`,
+:func:`modified_policy_iteration`, :func:`linear_programming`,
+:func:`backward_induction`, :func:`relative_value_iteration`).  Each returns a
+frozen result with named fields and states in its docstring the equation it
+solves.
+"""
+
+from __future__ import annotations
+
+from ._result import AverageRewardResult, FiniteHorizonResult, LPResult, SolverResult
+from .evaluation import advantage, evaluate_policy, expected_return, q_values
+from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
+from .value_iteration import value_iteration
+
+__all__ = [
+    "evaluate_policy",
+    "q_values",
+    "advantage",
+    "expected_return",
+    "value_iteration",
+    "policy_iteration",
+    "modified_policy_iteration",
+    "proper_policy",
+    "SolverResult",
+    "LPResult",
+    "FiniteHorizonResult",
+    "AverageRewardResult",
+]

@@ -1,0 +1,93 @@
+"""Shared pieces of the solvers: input checks, bounds, progress output."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from mdp import MDP, MDPError
+from mdp._types import FloatArray
+
+
+def check_mdp(m: Any) -> MDP:
+    if not isinstance(m, MDP):
+        msg = f"expected an mdp.MDP as the first argument; got {type(m).__name__}."
+        raise TypeError(msg)
+    return m
+
+
+def check_tol(tol: Any, name: str = "tol") -> float:
+    try:
+        t = float(tol)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be a positive number; got {tol!r}."
+        raise MDPError(msg) from exc
+    if not t > 0 or not np.isfinite(t):
+        msg = f"`{name}` must be a positive, finite number; got {tol!r}."
+        raise MDPError(msg)
+    return t
+
+
+def check_max_iter(max_iter: Any) -> int:
+    try:
+        k = int(max_iter)
+    except (TypeError, ValueError) as exc:
+        msg = f"`max_iter` must be a positive integer; got {max_iter!r}."
+        raise MDPError(msg) from exc
+    if k < 1:
+        msg = f"`max_iter` must be a positive integer; got {max_iter!r}."
+        raise MDPError(msg)
+    return k
+
+
+def initial_values(m: MDP, V0: Any) -> FloatArray:
+    """``V0`` checked (shape, finite, 0 on terminal states), or zeros."""
+    S = m.n_states
+    if V0 is None:
+        return np.zeros(S)
+    v = np.array(V0, dtype=np.float64)
+    if v.shape != (S,):
+        msg = f"`V0` has shape {v.shape}; expected ({S},), one value per state."
+        raise MDPError(msg)
+    if not np.isfinite(v).all():
+        msg = f"`V0` is not finite at state {int(np.flatnonzero(~np.isfinite(v))[0])}."
+        raise MDPError(msg)
+    bad = np.flatnonzero(m.terminal & (v != 0))
+    if bad.size:
+        msg = (
+            f"`V0` is {v[bad[0]]:g} at terminal state {int(bad[0])}; terminal states "
+            f"have value 0 (set V0 there to 0)."
+        )
+        raise MDPError(msg)
+    return v
+
+
+def macqueen(d_min: float, d_max: float, gamma: float) -> tuple[float, float]:
+    r"""MacQueen-Porteus bounds from ``d = T*V - V``.
+
+    For any ``V`` and ``gamma < 1``:
+    ``T*V + c min(d) <= V* <= T*V + c max(d)`` with ``c = gamma / (1 - gamma)``.
+    Returns ``(shift, half_width)``: the midpoint ``T*V + shift`` is within
+    ``half_width = c (max d - min d) / 2`` of ``V*`` in the max norm.
+    """
+    c = gamma / (1.0 - gamma)
+    return c * (d_min + d_max) / 2.0, c * (d_max - d_min) / 2.0
+
+
+class Progress:
+    """Prints a status line to stderr about once a second when enabled."""
+
+    def __init__(self, name: str, enabled: bool, every: float = 1.0) -> None:
+        self.name, self.enabled, self.every = name, enabled, every
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, text: str, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if force or now - self.last >= self.every:
+            self.last = now
+            print(f"{self.name}: {text}  [{now - self.t0:.1f} s]", file=sys.stderr, flush=True)

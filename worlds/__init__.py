@@ -1,0 +1,7 @@
+"""worlds: concrete problems, pictures and the command line of mdpkit."""
+
+from __future__ import annotations
+
+from .random_mdps import garnet
+
+__all__ = ["garnet"]
