@@ -27,6 +27,7 @@ reward" and raises :class:`MDPError` instead of being rewritten.
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -932,42 +933,58 @@ def load(path: str | os.PathLike[str]) -> MDP:
     MDPError
         If the file is not an mdpkit MDP file.
     """
+    where = repr(os.fspath(path))
     try:
-        f = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read an MDP from {os.fspath(path)!r}: {exc}"
+        fh = open(path, "rb")  # closed by the with-block below
+    except OSError as exc:
+        msg = f"cannot read an MDP from {where}: {exc}"
         raise MDPError(msg) from exc
-    if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy array
-        msg = (
-            f"{os.fspath(path)!r} holds a single array, not an mdpkit MDP file "
-            f"(.npz); write one with MDP.save()."
-        )
-        raise MDPError(msg)
-    with f:
-        need = {"format", "shape", "P_data", "P_indices", "P_indptr", "r", "gamma"}
-        missing = need - set(f.files)
-        if missing:
+    with fh:
+        try:
+            f = np.load(fh, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            msg = f"cannot read an MDP from {where}: {exc}"
+            raise MDPError(msg) from exc
+        if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy array
             msg = (
-                f"{os.fspath(path)!r} is not an mdpkit MDP file (missing "
-                f"{sorted(missing)}); write one with MDP.save()."
+                f"{where} holds a single array, not an mdpkit MDP file (.npz); "
+                f"write one with MDP.save()."
             )
             raise MDPError(msg)
-        shape = tuple(int(x) for x in f["shape"])
-        P = sp.csr_array((f["P_data"], f["P_indices"], f["P_indptr"]), shape=shape)
-        if "R_data" in f.files:
-            R = sp.csr_array((f["R_data"], f["P_indices"], f["P_indptr"]), shape=shape)
-        else:
-            R = f["r"]
-        m = MDP(
-            P,
-            R,
-            float(f["gamma"]),
-            p0=f["p0"],
-            terminal=f["terminal"],
-            action_mask=f["action_mask"],
-            state_names=[str(x) for x in f["state_names"]],
-            action_names=[str(x) for x in f["action_names"]],
-        )
+        with f:
+            need = {"format", "shape", "P_data", "P_indices", "P_indptr", "r",
+                    "gamma", "p0", "terminal", "action_mask", "state_names",
+                    "action_names"}
+            missing = need - set(f.files)
+            if missing:
+                msg = (
+                    f"{where} is not an mdpkit MDP file (missing "
+                    f"{sorted(missing)}); write one with MDP.save()."
+                )
+                raise MDPError(msg)
+            if int(f["format"]) != _NPZ_FORMAT:
+                msg = (
+                    f"{where} is in MDP file format {int(f['format'])}; this "
+                    f"version of mdpkit reads format {_NPZ_FORMAT}."
+                )
+                raise MDPError(msg)
+            shape = tuple(int(x) for x in f["shape"])
+            indices, indptr = f["P_indices"], f["P_indptr"]
+            P = sp.csr_array((f["P_data"], indices, indptr), shape=shape)
+            if "R_data" in f.files:
+                R = sp.csr_array((f["R_data"], indices, indptr), shape=shape)
+            else:
+                R = f["r"]
+            m = MDP(
+                P,
+                R,
+                float(f["gamma"]),
+                p0=f["p0"],
+                terminal=f["terminal"],
+                action_mask=f["action_mask"],
+                state_names=[str(x) for x in f["state_names"]],
+                action_names=[str(x) for x in f["action_names"]],
+            )
     return m
 
 

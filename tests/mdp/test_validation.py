@@ -410,7 +410,7 @@ def test_inputs_are_copied(sparse):
     p0[...] = 0.0
     mask[...] = False
     after = (m.P.toarray(), m.r, m.p0, m.action_mask)
-    for b, a in zip(before, after):
+    for b, a in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)
     if sparse:  # and the caller's arrays are left writable
         assert P_in.data.flags.writeable
