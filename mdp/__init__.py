@@ -8,7 +8,7 @@ and identity checks (:mod:`mdp.bellman`).  Imports no other mdpkit package.
 
 from __future__ import annotations
 
-from . import bellman, policy
+from . import bellman, policy, trajectory
 from ._errors import ImproperPolicyError, MDPError, PolicyError
 from .model import MDP, Names, load
 
@@ -20,6 +20,7 @@ __all__ = [
     "load",
     "bellman",
     "policy",
+    "trajectory",
     "MDPError",
     "PolicyError",
     "ImproperPolicyError",

@@ -1,0 +1,330 @@
+"""The ``mdpkit`` command line.
+
+::
+
+    mdpkit list                                  the catalogue, one line each
+    mdpkit show NAME | --map FILE                the map, sizes, terminals
+    mdpkit solve NAME | --map FILE | FILE.npz    solve, verify, draw
+        [--method vi|pi|mpi|lp] [--gamma G] [--tol T] [--out FILE.png]
+    mdpkit check NAME | ...                      exit 1 if an identity fails
+    mdpkit graph NAME | ... --out FILE.png       the transition graph
+    mdpkit save NAME | ... --out FILE.npz        export the MDP tables
+
+``--param key=value`` (repeatable) passes parameters to a catalogue world.
+Errors in names, files and parameters print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mdp import MDP, bellman
+from mdp import __version__ as _version
+
+__all__ = ["main"]
+
+_METHODS = {
+    "vi": "value_iteration",
+    "pi": "policy_iteration",
+    "mpi": "modified_policy_iteration",
+    "lp": "linear_programming",
+}
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+# ------------------------------------------------------------------ loading
+def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
+    """(world or None, mdp, label) from NAME, --map FILE or FILE.npz."""
+    params = getattr(args, "param", None) or []
+    gamma = getattr(args, "gamma", None)
+    if getattr(args, "map", None):
+        if args.target:
+            msg = "give either a world NAME or --map FILE, not both."
+            raise CLIError(msg)
+        from .gridworld import GridWorld
+
+        kwargs = _map_params(params)
+        if gamma is not None:
+            kwargs["gamma"] = gamma
+        if not os.path.exists(args.map):
+            msg = f"map file {args.map!r} does not exist."
+            raise CLIError(msg)
+        world = GridWorld(args.map, **kwargs)
+        m = world.mdp
+        label = os.path.basename(args.map)
+    elif args.target is None:
+        msg = "name a world (see `mdpkit list`), or give --map FILE or an .npz file."
+        raise CLIError(msg)
+    elif args.target.endswith(".npz"):
+        if params:
+            msg = "--param applies to catalogue worlds, not to a saved .npz MDP."
+            raise CLIError(msg)
+        if not os.path.exists(args.target):
+            msg = f"MDP file {args.target!r} does not exist."
+            raise CLIError(msg)
+        m = MDP.load(args.target)
+        if gamma is not None:
+            m = m.replace(gamma=gamma)
+        world, label = None, os.path.basename(args.target)
+    else:
+        from . import catalogue
+
+        kwargs = catalogue.parse_params(args.target, params)
+        if gamma is not None:
+            kwargs["gamma"] = gamma
+        world = catalogue.make(args.target, **kwargs)
+        m, label = world.mdp, args.target
+    return world, m, label
+
+
+def _map_params(params: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in params:
+        if "=" not in item:
+            msg = f"--param {item!r}: expected key=value."
+            raise CLIError(msg)
+        key, value = item.split("=", 1)
+        out[key.strip()] = _guess_value(value.strip())
+    return out
+
+
+def _guess_value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+# ------------------------------------------------------------------ solving
+def _solve(m: MDP, method: str, tol: float, verbose: bool):
+    import solvers
+
+    fn = getattr(solvers, _METHODS[method], None)
+    if fn is None:
+        msg = f"method {method!r} is not available in this version of solvers."
+        raise CLIError(msg)
+    if method == "lp":
+        return fn(m)
+    return fn(m, tol=tol, verbose=verbose)
+
+
+def _is_grid(world: Any) -> bool:
+    return world is not None and hasattr(world, "shape") and hasattr(world, "cell")
+
+
+_ARROWS = {(-1, 0): "↑", (0, 1): "→", (1, 0): "↓", (0, -1): "←", (0, 0): "•",
+           (-1, 1): "↗", (1, 1): "↘", (1, -1): "↙", (-1, -1): "↖"}
+
+
+def _grid_text(world: Any, values: np.ndarray | None, policy: np.ndarray | None) -> str:
+    nrow, ncol = world.shape
+    m = world.mdp
+    cells = [["" for _ in range(ncol)] for _ in range(nrow)]
+    for r in range(nrow):
+        for c in range(ncol):
+            if world.walls[r, c]:
+                cells[r][c] = "#"
+    for s in range(m.n_states):
+        r, c = world.cell(s)
+        if values is not None:
+            cells[r][c] = f"{values[s]:.2f}"
+        elif m.terminal[s]:
+            cells[r][c] = "T"
+        else:
+            d = tuple(int(x) for x in world.action_deltas[policy[s]])
+            cells[r][c] = _ARROWS.get(d, str(policy[s]))
+    width = max(len(x) for row in cells for x in row)
+    return "\n".join("  " + " ".join(x.rjust(width) for x in row) for row in cells)
+
+
+def _summary(label: str, m: MDP) -> str:
+    n_term = int(m.terminal.sum())
+    return (
+        f"{label}: {m.n_states} states ({n_term} terminal), {m.n_actions} actions "
+        f"({', '.join(m.names.actions[:9])}{', ...' if m.n_actions > 9 else ''}), "
+        f"gamma {m.gamma:g}, {m.P.nnz} transitions"
+    )
+
+
+def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
+    world, m, label = _load_target(args)
+    print(_summary(label, m))
+    res = _solve(m, args.method, args.tol, args.verbose)
+    print(
+        f"{res.method}: {'converged' if res.converged else 'NOT converged'} after "
+        f"{res.iterations} iteration(s) in {res.elapsed:.3f} s"
+        + (f"; ||V - V*|| <= {res.error_bound:.2e}" if np.isfinite(res.error_bound) else "")
+    )
+    if _is_grid(world) and not check_only:
+        print("V*:")
+        print(_grid_text(world, res.V, None))
+        print("greedy policy:")
+        print(_grid_text(world, None, res.policy))
+    elif not check_only and m.n_states <= 30:
+        names = m.names
+        for s in range(m.n_states):
+            print(f"  {names.states[s]:>10}  V* = {res.V[s]: .6f}  action {names.actions[res.policy[s]]}")
+    report = bellman.verify(m, V_star=res.V, Q_star=res.Q, tol=args.check_tol)
+    print(report)
+    if not check_only and args.out:
+        _write_figure(world, m, res, args.out, label)
+        print(f"wrote {args.out}")
+    return 0 if report.ok else 1
+
+
+def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    if _is_grid(world):
+        fig = plot.value_policy_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
+    else:
+        fig, ax = plt.subplots(figsize=(max(6, 0.4 * m.n_states), 4))
+        plot.value_bars(m, res.V, ax=ax)
+        ax.set_title(f"{label}: V*")
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from . import catalogue
+
+    names = catalogue.names()
+    width = max(len(n) for n in names)
+    for n in names:
+        print(f"{n:<{width}}  {catalogue.describe(n)}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    world, m, label = _load_target(args)
+    print(_summary(label, m))
+    if world is not None and hasattr(world, "shape"):
+        print(str(world))
+    term = np.flatnonzero(m.terminal)
+    if term.size:
+        shown = ", ".join(m.names.states[s] for s in term[:20])
+        print(f"terminal states: {shown}{' ...' if term.size > 20 else ''}")
+    start = np.flatnonzero(m.p0 > 0)
+    print(f"start distribution over {start.size} state(s)")
+    if not m.action_mask.all():
+        print(f"action mask: {int((~m.action_mask).sum())} unavailable (state, action) pairs")
+    return 0
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    world, m, label = _load_target(args)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .graph_plot import mdp_graph
+
+    policy = None
+    if args.policy:
+        policy = _solve(m, "pi", 1e-9, False).policy
+    fig, ax = plt.subplots(figsize=(8, 6))
+    mdp_graph(m, policy, ax=ax)
+    ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
+    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_save(args: argparse.Namespace) -> int:
+    _, m, label = _load_target(args)
+    m.save(args.out)
+    print(f"wrote {args.out} ({_summary(label, m)})")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mdpkit",
+        description="Tabular MDPs and gridworlds: solve exactly, verify the Bellman identities, draw.",
+    )
+    p.add_argument("--version", action="version", version=f"mdpkit {_version}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def target(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("target", nargs="?", help="catalogue world name, or an .npz file from MDP.save")
+        sp.add_argument("--map", metavar="FILE", help="a gridworld text map file")
+        sp.add_argument("--param", "-p", action="append", metavar="KEY=VALUE",
+                        help="world parameter (repeatable)")
+
+    sub.add_parser("list", help="list the catalogue worlds")
+    sp = sub.add_parser("show", help="describe a world")
+    target(sp)
+    for name, hlp in (("solve", "solve, print the Bellman check, write a figure"),
+                      ("check", "solve and verify; exit 1 if an identity fails")):
+        sp = sub.add_parser(name, help=hlp)
+        target(sp)
+        sp.add_argument("--method", choices=sorted(_METHODS), default="vi")
+        sp.add_argument("--gamma", type=float, default=None, help="override the discount")
+        sp.add_argument("--tol", type=float, default=1e-10, help="solver tolerance on ||V - V*||")
+        sp.add_argument("--check-tol", type=float, default=1e-6, help="tolerance of the Bellman checks")
+        sp.add_argument("--verbose", "-v", action="store_true", help="show solver progress")
+        if name == "solve":
+            sp.add_argument("--out", "-o", metavar="FILE.png", help="write the value/policy figure")
+    sp = sub.add_parser("graph", help="draw the transition graph")
+    target(sp)
+    sp.add_argument("--out", "-o", required=True, metavar="FILE.png")
+    sp.add_argument("--policy", action="store_true", help="draw the optimal policy's chain only")
+    sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
+    target(sp)
+    sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mdpkit`` command line; returns the exit code.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +SKIP
+    mdpkit 0.1.0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handlers = {
+        "list": _cmd_list,
+        "show": _cmd_show,
+        "solve": _cmd_solve,
+        "check": lambda a: _cmd_solve(a, check_only=True),
+        "graph": _cmd_graph,
+        "save": _cmd_save,
+    }
+    try:
+        return handlers[args.command](args)
+    except (CLIError, ValueError, KeyError, OSError) as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"mdpkit {args.command}: error: {text}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
