@@ -392,7 +392,7 @@ class GridWorld:
             _CLIFF: rw["cliff_reward"],
         }
         enter = np.zeros(chars.shape)
-        for ch in np.unique(chars):
+        for ch in map(str, np.unique(chars)):
             where = chars == ch
             if ch not in table:
                 r, c = (int(i) for i in np.argwhere(where)[0])
