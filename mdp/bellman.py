@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _structure
 from ._errors import ImproperPolicyError, MDPError
-from ._linear import solve_policy_value
+from ._linear import improper_states, policy_matrices, solve_policy_value
 from ._types import FloatArray
 from .model import MDP
 from .policy import check_policy, greedy, to_matrix
@@ -254,6 +255,36 @@ def _check(key: str, equation: str, diff: np.ndarray, tol: float, note: str = ""
     return BellmanCheck(key, equation, res, tol, res <= tol, worst, note)
 
 
+def _proper_greedy(m: MDP, q: FloatArray, tol: float) -> np.ndarray:
+    """The greedy policy of ``q``, preferring among ties actions that terminate.
+
+    With ``gamma = 1`` the lowest-index greedy action can loop forever at zero
+    cost (stay put instead of stepping into the goal) although a tied action
+    reaches a terminal state; then ``V*`` is attained only by the latter.  Among
+    the actions within ``tol`` of the maximum, each state takes the lowest-index
+    one that moves (with positive probability) one step closer to a terminal
+    state along tied actions, where such an action exists.
+    """
+    mu = greedy(q)
+    if m.gamma < 1.0 or not m.terminal.any():
+        return mu
+    S, A = m.n_states, m.n_actions
+    P_mu, _ = policy_matrices(m, mu)
+    if improper_states(m, P_mu).size == 0:
+        return mu
+    ties = greedy(q, spread_ties=True, tol=tol) > 0
+    d = _structure.distance_to(_structure.state_graph(m.P, A, ties), m.terminal)
+    coo = m.P.tocoo()
+    src = coo.row // A
+    closer = (coo.data > 0) & np.isfinite(d[src]) & (d[coo.col] == d[src] - 1)
+    closer &= ties.ravel()[coo.row]
+    good = np.zeros(S * A, dtype=bool)
+    good[coo.row[closer]] = True
+    good = good.reshape(S, A)
+    has = good.any(axis=1) & ~m.terminal
+    return np.where(has, good.argmax(axis=1), mu).astype(np.intp)
+
+
 def _pin_terminal(m: MDP, diff: np.ndarray, x: np.ndarray) -> np.ndarray:
     """On terminal states the identity to check is ``V = 0`` (``Q = 0``).
 
@@ -343,7 +374,7 @@ def verify(
             checks.append(_check("v_pi", "V^pi = T^pi V^pi", diff, tol))
         if q is not None:
             tq = q_from_v(m, v_from_q(q, pim))
-            diff = _pin_terminal(m, np.where(live, q - tq, 0.0), q)
+            diff = _pin_terminal(m, np.where(live, q, 0.0) - np.where(live, tq, 0.0), q)
             checks.append(_check("q_pi", "Q^pi = T^pi Q^pi", diff, tol))
         if v is not None and q is not None:
             checks.append(_check("v_pi_from_q_pi", "V^pi(s) = sum_a pi(a|s) Q^pi(s,a)",
@@ -357,14 +388,15 @@ def verify(
         diff = _pin_terminal(m, vs - optimal_backup_v(m, vs), vs)
         checks.append(_check("v_star", "V* = T* V*", diff, tol))
     if qs is not None:
-        diff = _pin_terminal(m, np.where(live, qs - optimal_backup_q(m, qs), 0.0), qs)
+        tqs = optimal_backup_q(m, qs)  # -inf - -inf is NaN: subtract live pairs only
+        diff = _pin_terminal(m, np.where(live, qs, 0.0) - np.where(live, tqs, 0.0), qs)
         checks.append(_check("q_star", "Q* = T* Q*", diff, tol))
     if vs is not None and qs is not None:
         checks.append(_check("v_star_max_q_star", "V*(s) = max_a Q*(s,a)", vs - qs.max(axis=1), tol))
     if vs is not None or qs is not None:
         q_for_greedy = qs if qs is not None else q_from_v(m, vs)
         target = vs if vs is not None else qs.max(axis=1)
-        mu = greedy(q_for_greedy)
+        mu = _proper_greedy(m, q_for_greedy, tol)
         eq = "V^{greedy(Q*)} = V*"
         try:
             v_mu, _ = solve_policy_value(m, mu, method="auto", tol=tol * 1e-2, validate=False)
