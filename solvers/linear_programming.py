@@ -1,0 +1,346 @@
+r"""Linear programming: ``V*`` as the least value function with ``V >= T* V``.
+
+Primal (one variable per non-terminal state; ``V = 0`` on terminal states):
+
+.. math::
+
+    \min_V \; \sum_s c(s) V(s) \quad \text{s.t.} \quad
+    V(s) \ge r(s,a) + \gamma \sum_{s'} P(s'|s,a) V(s')
+    \quad \text{for every available } (s, a).
+
+Dual (one variable per available pair): the discounted state-action
+occupancy measure
+
+.. math::
+
+    \max_{d \ge 0} \; \sum_{s,a} d(s,a) r(s,a) \quad \text{s.t.} \quad
+    \sum_a d(s',a) - \gamma \sum_{s,a} P(s'|s,a) d(s,a) = c(s')
+    \quad \text{for every non-terminal } s'.
+
+With ``c = p0`` a feasible ``d`` is ``d(s,a) = sum_t gamma^t Pr(s_t=s, a_t=a)``
+of some policy started from ``p0``, the dual objective is that policy's
+``J(pi) = sum_{s,a} d(s,a) r(s,a)``, and strong duality says
+``p0 . V* = max_pi J(pi)``.
+
+The constraint matrix is built sparse, straight from ``P (S*A, S)``: row ``k``
+of ``A_ub`` is ``gamma P(.|s_k, a_k) - e_{s_k}`` restricted to the live states,
+``b_ub = -r``.  HiGHS (via :func:`scipy.optimize.linprog`) solves it.
+
+References
+----------
+Puterman (1994), Section 6.9.  A. S. Manne, "Linear programming and
+sequential decisions", Management Science 6 (1960).  Bertsekas & Tsitsiklis,
+"An analysis of stochastic shortest path problems", Math. Oper. Res. 16 (1991)
+(``gamma = 1`` with terminal states).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from mdp import MDP, MDPError, _structure
+from mdp._types import FloatArray
+from mdp.bellman import q_from_v
+from mdp.model import _where
+from mdp.policy import greedy
+
+from ._common import Progress, check_mdp
+from ._result import LPResult
+
+__all__ = ["linear_programming"]
+
+_METHODS = ("highs", "highs-ds", "highs-ipm")
+#: Relative tolerance of the strong-duality and flow-constraint checks.
+CHECK_RTOL = 1e-6
+
+
+def linear_programming(
+    m: MDP,
+    *,
+    method: str = "highs",
+    options: dict[str, Any] | None = None,
+    verbose: bool = False,
+) -> LPResult:
+    r"""Optimal values ``V*`` and an optimal occupancy measure by linear programming.
+
+    Parameters
+    ----------
+    m : MDP
+        ``gamma < 1``, or ``gamma = 1`` with terminal states (a stochastic
+        shortest path problem: some policy must reach a terminal state with
+        probability 1 from every state).
+    method : {"highs", "highs-ds", "highs-ipm"}
+        The :func:`scipy.optimize.linprog` HiGHS method (dual simplex,
+        interior point, or HiGHS's choice).
+    options : dict, optional
+        Extra options for :func:`scipy.optimize.linprog` (``time_limit``,
+        ``presolve``, ``maxiter``, ...).
+    verbose : bool
+        Let HiGHS print its log (``disp=True``).
+
+    Returns
+    -------
+    LPResult
+        ``V [S]`` (``0`` on terminal states), ``Q [S, A]`` (``q_from_v(V)``,
+        ``-inf`` where unavailable), ``policy [S]`` (greedy in ``Q``, lowest
+        index on ties), ``occupancy [S, A]`` (the dual ``d``; ``0`` on
+        terminal states and unavailable pairs), ``objective = p0 . V*``,
+        ``dual_objective = sum d r``, ``iterations`` (HiGHS iterations over
+        all LPs solved), ``error_bound`` (for ``gamma < 1``,
+        ``||T*V - V||_inf / (1 - gamma)``, a guaranteed bound on
+        ``||V - V*||_inf``), ``residuals`` (``[||T*V - V||_inf]``) and
+        ``info`` with the checks: ``duality_gap`` (``|objective -
+        dual_objective|``), ``flow_residual`` (max violation of the dual's
+        flow constraints and of ``d >= 0``), ``check_tol``, ``n_lps``,
+        ``weights`` and the HiGHS ``status``/``message``.
+
+    Raises
+    ------
+    MDPError
+        If ``gamma = 1`` and there are no terminal states, or some state
+        cannot reach one under any actions (no proper policy: ``V*`` is
+        undefined there); if the LP is infeasible (with ``gamma = 1``: a
+        policy that never terminates collects positive reward forever, so
+        ``V* = +inf``); or if ``method`` is unknown.
+    RuntimeError
+        If HiGHS stops without a solution (an iteration or time limit set in
+        ``options``, or numerical trouble).  With ``gamma < 1``, or with
+        ``gamma = 1`` once a proper policy exists, the LP is always feasible
+        and bounded, so this never means the MDP is at fault.
+
+    Notes
+    -----
+    **Weights.** The primal is solved with ``c = p0`` (restricted to the
+    non-terminal states), so that its dual ``d = -ineqlin.marginals`` is the
+    occupancy measure of an optimal policy started from ``p0``:
+    ``sum_s sum_a d(s, a) r(s, a) = J(pi*) = p0 . V*`` and
+    ``sum_a d(s',a) - gamma sum_{s,a} P(s'|s,a) d(s,a) = p0(s')``.  Where
+    ``p0(s) = 0`` the primal does not pin ``V(s)`` down (any feasible value
+    above ``V*(s)`` is optimal), so when ``p0`` vanishes on some non-terminal
+    state a second LP with uniform weights ``c = 1/n`` (every feasible ``V``
+    is ``>= V*``, so its unique minimiser is ``V*``) gives ``V``, while the
+    occupancy measure still comes from the ``c = p0`` LP.
+
+    **Checks.** After solving, ``|p0 . V - sum d r|`` (strong duality) and
+    the flow constraints are checked to ``CHECK_RTOL = 1e-6`` relative to the
+    scale of the problem; if either fails a ``RuntimeWarning`` is issued and
+    ``converged`` is ``False``.  The numbers are in ``info``.
+
+    **gamma = 1.** For a stochastic shortest path problem in which a proper
+    policy exists, every feasible ``V`` is ``>= V^mu`` for a proper ``mu``,
+    so the LP is bounded; it is infeasible exactly when some improper policy
+    has a cycle with positive reward.  Its solution is the least ``V`` with
+    ``V >= T* V``: when an improper policy has a zero-reward cycle this is
+    the best value of a *terminating* policy, and the greedy policy may still
+    pick the cycle on ties.
+
+    Accuracy: HiGHS's feasibility tolerances are about ``1e-7``, so ``V`` is
+    typically within ``1e-8 / (1 - gamma)`` of ``V*``; ``error_bound`` gives
+    the certified figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> from solvers import linear_programming
+    >>> P = np.zeros((2, 2, 2)); P[0, 0, 0] = P[1, 0, 1] = P[0, 1, 1] = P[1, 1, 0] = 1
+    >>> m = MDP(P, R=[0.0, 1.0], gamma=0.9, p0=[1.0, 0.0])
+    >>> sol = linear_programming(m)
+    >>> sol.V.round(6), sol.policy
+    (array([ 9., 10.]), array([1, 0]))
+
+    From state 0 the optimal policy moves once, then stays in state 1; its
+    discounted occupancy is ``d(0, move) = 1`` and ``d(1, stay) = 0.9 / 0.1``:
+
+    >>> sol.occupancy.round(6)
+    array([[0., 1.],
+           [9., 0.]])
+    >>> round(sol.objective, 6), round(sol.dual_objective, 6)
+    (9.0, 9.0)
+    """
+    t0 = time.perf_counter()
+    m = check_mdp(m)
+    if method not in _METHODS:
+        msg = (
+            f"`method` must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
+        )
+        raise MDPError(msg)
+    opts = dict(options or {})
+    opts.setdefault("disp", bool(verbose))
+    progress = Progress("linear_programming", verbose)
+    S, A, g = m.n_states, m.n_actions, m.gamma
+    if g == 1.0:
+        _check_ssp(m)
+
+    live = ~m.terminal
+    n = int(live.sum())
+    V = np.zeros(S)
+    occupancy = np.zeros((S, A))
+    info: dict[str, Any] = {"n_lps": 0, "weights": "p0"}
+    iterations = 0
+    status, message = 0, "no non-terminal states: V = 0"
+    if n:
+        A_ub, b_ub, rows = _constraints(m, live)
+        c = m.p0[live]
+        # primal with c = p0: its dual is the occupancy measure from p0
+        res = _solve(c, A_ub, b_ub, method, opts, m)
+        iterations += int(res.nit)
+        status, message = res.status, res.message
+        info["n_lps"] = 1
+        d = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
+        occupancy.ravel()[rows] = d
+        V_live = np.asarray(res.x, dtype=np.float64)
+        if (c <= 0).any():
+            progress("p0 vanishes on some states: second LP with uniform weights")
+            # V(s) is not pinned where p0(s) = 0: uniform weights give V* everywhere
+            res2 = _solve(np.full(n, 1.0 / n), A_ub, b_ub, method, opts, m)
+            iterations += int(res2.nit)
+            status = max(status, res2.status)
+            message = res2.message if res2.status else message
+            info["n_lps"] = 2
+            info["weights"] = "p0 (occupancy), uniform (V)"
+            V_live = np.asarray(res2.x, dtype=np.float64)
+        V[live] = V_live
+        # sum_a d(s',a) - gamma sum_{s,a} P(s'|s,a) d(s,a) = p0(s'), d >= 0
+        flow = -(A_ub.T @ d)
+        flow_residual = max(float(np.abs(flow - c).max()), float(max(0.0, -d.min())))
+    else:
+        flow_residual = 0.0
+        d = np.zeros(0)
+
+    Q = q_from_v(m, V)
+    policy = greedy(Q)
+    objective = float(m.p0 @ V)
+    dual_objective = float(occupancy.ravel() @ m.r.ravel())
+    gap = abs(objective - dual_objective)
+    d_mass = float(np.abs(d).sum())
+    check_tol = CHECK_RTOL * max(1.0, abs(objective), d_mass * float(np.abs(m.r).max()))
+    flow_tol = CHECK_RTOL * max(1.0, d_mass)
+    info.update(
+        duality_gap=gap,
+        flow_residual=flow_residual,
+        check_tol=check_tol,
+        flow_tol=flow_tol,
+        status=int(status),
+        highs_message=message,
+    )
+    converged = status == 0
+    if gap > check_tol or flow_residual > flow_tol:
+        converged = False
+        message = (
+            f"LP solution fails its optimality checks: |p0.V - sum d r| = {gap:.3g}, "
+            f"flow-constraint residual {flow_residual:.3g} (tolerances {check_tol:.3g}, {flow_tol:.3g}); "
+            f"the LP may be badly scaled: try method='highs-ipm' or value_iteration."
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    elif status != 0:
+        message = f"HiGHS stopped early: {message}"
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    else:
+        message = f"optimal (strong duality holds to {gap:.2g})"
+
+    # a posteriori bound: ||V - V*|| <= ||T*V - V|| / (1 - gamma)
+    bell = float(np.abs(np.where(live, Q.max(axis=1), 0.0) - V).max()) if S else 0.0
+    if g < 1.0:
+        err, bound = (
+            bell / (1.0 - g),
+            "Bellman residual: ||V - V*|| <= ||T*V - V|| / (1 - gamma)",
+        )
+    else:
+        err, bound = (
+            float("nan"),
+            "none (gamma = 1): only the Bellman residual is known",
+        )
+    progress(message, force=True)
+    return LPResult(
+        V=V,
+        Q=Q,
+        policy=policy,
+        converged=converged,
+        iterations=iterations,
+        residuals=np.array([bell]),
+        elapsed=time.perf_counter() - t0,
+        method=f"linear_programming ({method})",
+        message=message,
+        error_bound=err,
+        bound=bound,
+        info=info,
+        occupancy=occupancy,
+        objective=objective,
+        dual_objective=dual_objective,
+    )
+
+
+def _check_ssp(m: MDP) -> None:
+    """With ``gamma = 1`` a proper policy must exist from every state."""
+    if not m.terminal.any():
+        msg = (
+            "gamma = 1 and the MDP has no terminal states: the total reward of "
+            "every policy is infinite or undefined, so V* does not exist. Use "
+            "gamma < 1, add terminal states, or use "
+            "solvers.relative_value_iteration for the average reward."
+        )
+        raise MDPError(msg)
+    G = _structure.state_graph(m.P, m.n_actions, m.action_mask)
+    stuck = np.flatnonzero(~_structure.can_reach(G, m.terminal) & ~m.terminal)
+    if stuck.size:
+        msg = (
+            f"gamma = 1 and no proper policy exists: {_where(stuck)} cannot reach "
+            f"a terminal state under any actions, so V* is undefined there. Use "
+            f"gamma < 1, or make a terminal state reachable."
+        )
+        raise MDPError(msg)
+
+
+def _constraints(
+    m: MDP, live: np.ndarray
+) -> tuple[sp.csr_array, FloatArray, np.ndarray]:
+    """Sparse ``A_ub [K, n]``, ``b_ub [K]`` and the flat ``(s, a)`` index of each row.
+
+    One row per available pair of a live state:
+    ``gamma P(.|s,a)[live] . V - V(s) <= -r(s,a)``.
+    """
+    A = m.n_actions
+    rows = np.flatnonzero(m.action_mask.ravel() & np.repeat(live, A))
+    col = np.cumsum(live) - 1  # live state -> LP variable
+    live_idx = np.flatnonzero(live)
+    P_k = sp.csr_array(m.P[rows][:, live_idx])
+    E = sp.csr_array(
+        (np.ones(rows.size), (np.arange(rows.size), col[rows // A])),
+        shape=(rows.size, live_idx.size),
+    )
+    # r(s,a) + gamma sum_s' P(s'|s,a) V(s') - V(s) <= 0
+    A_ub = sp.csr_array(m.gamma * P_k - E)
+    A_ub.eliminate_zeros()
+    b_ub = -m.r.ravel()[rows]
+    return A_ub, b_ub, rows
+
+
+def _solve(c, A_ub, b_ub, method, opts, m):
+    """Run linprog; turn a failure status into a clear error."""
+    res = linprog(
+        c, A_ub=A_ub, b_ub=b_ub, bounds=(None, None), method=method, options=opts
+    )
+    if res.status == 2 and m.gamma == 1.0:
+        msg = (
+            "the LP is infeasible: with gamma = 1 some policy that never "
+            "reaches a terminal state collects positive reward forever (a "
+            "cycle of non-terminal states with positive total reward), so V* "
+            "is +inf. Use gamma < 1, or make such cycles end in a terminal "
+            f"state. (HiGHS: {res.message})"
+        )
+        raise MDPError(msg)
+    if res.x is None or res.ineqlin.marginals is None:
+        msg = (
+            f"linprog returned no solution (status {res.status}: {res.message}). "
+            f"Raise the limit passed in `options`, try another `method`, or use "
+            f"value_iteration / policy_iteration."
+        )
+        raise RuntimeError(msg)
+    return res
