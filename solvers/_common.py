@@ -34,10 +34,10 @@ def check_tol(tol: Any, name: str = "tol") -> float:
 def check_max_iter(max_iter: Any) -> int:
     try:
         k = int(max_iter)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         msg = f"`max_iter` must be a positive integer; got {max_iter!r}."
         raise MDPError(msg) from exc
-    if k < 1:
+    if k < 1 or k != max_iter:  # also rejects 2.5 and "10" (no silent rounding)
         msg = f"`max_iter` must be a positive integer; got {max_iter!r}."
         raise MDPError(msg)
     return k
@@ -48,7 +48,11 @@ def initial_values(m: MDP, V0: Any) -> FloatArray:
     S = m.n_states
     if V0 is None:
         return np.zeros(S)
-    v = np.array(V0, dtype=np.float64)
+    try:
+        v = np.array(V0, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`V0` must be a numeric array of shape ({S},); converting it failed: {exc}"
+        raise MDPError(msg) from exc
     if v.shape != (S,):
         msg = f"`V0` has shape {v.shape}; expected ({S},), one value per state."
         raise MDPError(msg)

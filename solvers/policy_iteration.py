@@ -36,14 +36,20 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from mdp import MDP, MDPError
-from mdp import _structure
+from mdp import MDP, ImproperPolicyError, MDPError, _structure
 from mdp._linear import choose_method, policy_matrices, solve_policy_value
 from mdp._types import FloatArray, IntArray
 from mdp.model import _where
 from mdp.policy import check_policy
 
-from ._common import Progress, check_max_iter, check_mdp, check_tol, initial_values, macqueen
+from ._common import (
+    Progress,
+    check_max_iter,
+    check_mdp,
+    check_tol,
+    initial_values,
+    macqueen,
+)
 from ._result import SolverResult, warn_not_converged
 
 __all__ = ["policy_iteration", "modified_policy_iteration", "proper_policy"]
@@ -235,8 +241,10 @@ def policy_iteration(
     TV = Q.max(axis=1)
     d = TV - V
     if g < 1.0:
-        shift, half = macqueen(float(d.min()), float(d.max()), g)
-        err = float(min(half, np.abs(d).max() / (1.0 - g)))
+        # V* - V lies in [d + c min(d), d + c max(d)], c = gamma/(1-gamma):
+        # a bound on the returned V itself (not on the MacQueen midpoint)
+        c = g / (1.0 - g)
+        err = float(np.maximum(np.abs(d + c * d.min()), np.abs(d + c * d.max())).max())
         bound = "MacQueen-Porteus bounds on T*V - V after the final evaluation"
     else:
         err, bound = float("nan"), "none (gamma = 1): the final policy is stable under exact evaluation"
@@ -276,7 +284,10 @@ def modified_policy_iteration(
     ``pi = greedy(V)``, then ``m_sweeps`` partial-evaluation sweeps
     ``V <- r_pi + gamma P_pi V`` (each costs a mat-vec with ``P_pi [S, S]``,
     ``1/A`` of a full sweep).  ``m_sweeps = 0`` is value iteration;
-    ``m_sweeps = inf`` evaluates exactly, i.e. policy iteration.
+    ``m_sweeps = inf`` evaluates exactly, i.e. policy iteration.  With
+    ``gamma = 1`` a greedy policy that never terminates from some state has
+    no value; such a step skips the exact evaluation (it is a value-iteration
+    step) instead of raising.
 
     Parameters
     ----------
@@ -319,7 +330,7 @@ def modified_policy_iteration(
     except (TypeError, ValueError) as exc:
         msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
         raise MDPError(msg) from exc
-    if sweeps < 0 or (np.isfinite(sweeps) and sweeps != int(sweeps)):
+    if not sweeps >= 0 or (np.isfinite(sweeps) and sweeps != int(sweeps)):  # NaN too
         msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
         raise MDPError(msg)
     V = initial_values(m, V0)
@@ -328,7 +339,7 @@ def modified_policy_iteration(
     P, r = m.P, m.r_masked
     live = ~m.terminal
     rows0 = np.arange(S) * A
-    residuals = np.empty(max_iter)
+    residuals: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     status, bound, err = "max_iter", "", float("nan")
     n_sweeps = 0
     k = 0
@@ -340,7 +351,8 @@ def modified_policy_iteration(
         n_sweeps += 1
         d = TV - V
         d_min, d_max = float(d.min()), float(d.max())
-        residuals[k - 1] = sup = max(d_max, -d_min)
+        sup = max(d_max, -d_min)
+        residuals.append(sup)
         if g < 1.0:
             shift, half = macqueen(d_min, d_max, g)
             if half <= tol:
@@ -355,8 +367,13 @@ def modified_policy_iteration(
             break
         V = TV
         if not np.isfinite(sweeps):
-            V, _ = solve_policy_value(m, pi, method="auto", tol=tol * 1e-2, V0=V, validate=False)
-            n_sweeps += 1
+            try:
+                V, _ = solve_policy_value(m, pi, method="auto", tol=tol * 1e-2, V0=V, validate=False)
+                n_sweeps += 1
+            except ImproperPolicyError:
+                # gamma = 1 and the greedy policy never terminates from some
+                # state: V^pi is undefined, so this step stays V <- T*V
+                pass
         elif sweeps > 0:
             # partial evaluation: V <- r_pi + gamma P_pi V, m times
             P_pi = P[rows0 + pi]
@@ -366,7 +383,7 @@ def modified_policy_iteration(
             n_sweeps += int(sweeps)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
     if status == "max_iter":
-        message = warn_not_converged("modified_policy_iteration", max_iter, f"last residual {residuals[k - 1]:.3g}")
+        message = warn_not_converged("modified_policy_iteration", max_iter, f"last residual {residuals[-1]:.3g}")
     else:
         message = f"converged: {bound}"
     Q = (r + g * (P @ V)).reshape(S, A)
@@ -377,7 +394,7 @@ def modified_policy_iteration(
         policy=np.argmax(Q, axis=1).astype(np.intp),
         converged=status == "converged",
         iterations=k,
-        residuals=residuals[:k].copy(),
+        residuals=np.asarray(residuals),
         elapsed=time.perf_counter() - t0,
         method=f"modified_policy_iteration (m={m_sweeps})",
         message=message,

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mdp import MDP
+from mdp import MDP, MDPError
 from mdp._types import FloatArray
 
 from ._common import (
@@ -127,8 +127,16 @@ def value_iteration(
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
     if gauss_seidel:
+        try:
+            blocks = int(n_blocks)
+        except (TypeError, ValueError, OverflowError) as exc:
+            msg = f"`n_blocks` must be a positive integer; got {n_blocks!r}."
+            raise MDPError(msg) from exc
+        if blocks < 1 or blocks != n_blocks:
+            msg = f"`n_blocks` must be a positive integer; got {n_blocks!r}."
+            raise MDPError(msg)
         V, residuals, k, status, bound, err = _vi_gauss_seidel(
-            m, V, tol, max_iter, int(n_blocks), callback, progress
+            m, V, tol, max_iter, blocks, callback, progress
         )
         method = "value_iteration (block Gauss-Seidel)"
     else:
@@ -167,7 +175,7 @@ def _vi_jacobi(m, V, tol, max_iter, callback, progress):
     P, r = m.P, m.r_masked
     live = ~m.terminal
     c = g / (1.0 - g) if g < 1.0 else np.inf
-    res = np.empty(max_iter)
+    res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     status, bound, err = "max_iter", "", float("nan")
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
@@ -178,7 +186,8 @@ def _vi_jacobi(m, V, tol, max_iter, callback, progress):
         V_new = PV.reshape(S, A).max(axis=1)
         d = V_new - V
         d_min, d_max = float(d.min()), float(d.max())
-        res[k - 1] = sup = max(d_max, -d_min)
+        sup = max(d_max, -d_min)
+        res.append(sup)
         V = V_new
         if g < 1.0:
             if c * sup <= tol:
@@ -197,7 +206,7 @@ def _vi_jacobi(m, V, tol, max_iter, callback, progress):
             status = "callback"
             break
         progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
-    return V, res[:k].copy(), k, status, bound, err
+    return V, np.asarray(res), k, status, bound, err
 
 
 def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
@@ -206,11 +215,11 @@ def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
     edges = np.linspace(0, S, n_blocks + 1).astype(np.int64)
     blocks = [
         (lo, hi, m.P[lo * A : hi * A], m.r_masked[lo * A : hi * A])
-        for lo, hi in zip(edges[:-1], edges[1:])
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
         if hi > lo
     ]
     c = g / (1.0 - g) if g < 1.0 else np.inf
-    res = np.empty(max_iter)
+    res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     status, bound, err = "max_iter", "", float("nan")
     V = V.copy()
     k = 0
@@ -219,7 +228,8 @@ def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
         for lo, hi, P_b, r_b in blocks:
             # V(s) <- max_a [r(s,a) + gamma sum_s' P(s'|s,a) V(s')], newest V
             V[lo:hi] = (r_b + g * (P_b @ V)).reshape(hi - lo, A).max(axis=1)
-        res[k - 1] = sup = float(np.abs(V - V_old).max())
+        sup = float(np.abs(V - V_old).max())
+        res.append(sup)
         if g < 1.0 and c * sup <= tol:
             status, err = "converged", c * sup
             bound = "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k|| (Gauss-Seidel is a gamma-contraction)"
@@ -231,4 +241,4 @@ def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
             status = "callback"
             break
         progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
-    return V, res[:k].copy(), k, status, bound, err
+    return V, np.asarray(res), k, status, bound, err
