@@ -91,11 +91,31 @@ class GridWorldError(MDPError):
 
     A :class:`ValueError` (through :class:`mdp.MDPError`); the message names
     the line and column of the map, or the argument and cell, and the fix.
+
+    Examples
+    --------
+    >>> from worlds.gridworld import GridWorld, GridWorldError
+    >>> try:
+    ...     GridWorld(["S.", ".~"])
+    ... except GridWorldError as err:
+    ...     print(str(err).split(". ")[0])
+    unknown map character '~' at line 2, column 2 (cell (1, 1))
     """
 
 
 class UnreachableGoalWarning(UserWarning):
-    """A goal cannot be reached from any start cell, or a start reaches no goal."""
+    """A goal cannot be reached from any start cell, or a start reaches no goal.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from worlds.gridworld import GridWorld, UnreachableGoalWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     world = GridWorld(["S#G"])
+    >>> [w.category.__name__ for w in caught]
+    ['UnreachableGoalWarning']
+    """
 
 
 class GridWorld:
@@ -931,7 +951,7 @@ def _check_jumps(
 
 
 def _check_moves(moves: Any) -> tuple[tuple[str, ...], IntArray]:
-    if moves not in _MOVE_SETS:
+    if not isinstance(moves, str) or moves not in _MOVE_SETS:
         msg = f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))}; got {moves!r}."
         raise GridWorldError(msg)
     spec = _MOVE_SETS[moves]
@@ -941,7 +961,7 @@ def _check_moves(moves: Any) -> tuple[tuple[str, ...], IntArray]:
 
 
 def _check_slip(slip: Any, slip_mode: Any) -> tuple[float, str]:
-    if slip_mode not in _SLIP_MODES:
+    if not isinstance(slip_mode, str) or slip_mode not in _SLIP_MODES:
         msg = f"`slip_mode` must be 'perpendicular' or 'uniform'; got {slip_mode!r}."
         raise GridWorldError(msg)
     if isinstance(slip, str):

@@ -576,6 +576,8 @@ def test_errors_are_value_errors():
         (["S.G"], {"bump_reward": "x"}, r"`bump_reward` must be a finite number; got 'x'"),
         (["S.G"], {"moves": "6"}, r"`moves` must be one of '4', '8', '4\+stay', '8\+stay'; got '6'"),
         (["S.G"], {"moves": 4}, r"`moves` must be one of"),
+        (["S.G"], {"moves": ["4"]}, r"`moves` must be one of .*; got \['4'\]"),
+        (["S.G"], {"slip_mode": ["uniform"]}, r"`slip_mode` must be 'perpendicular' or 'uniform'"),
         (["S.G"], {"slip": 1.5}, r"`slip` must be a probability in \[0, 1\]; got 1.5"),
         (["S.G"], {"slip": "icy"}, r"`slip` must be a probability in \[0, 1\] or 'frozenlake'; got 'icy'"),
         (["S.G"], {"slip": "frozenlake", "slip_mode": "uniform"}, r"slip='frozenlake' is the perpendicular rule"),
