@@ -49,9 +49,12 @@ def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:
     if arr.ndim == 1:
         rows = np.arange(S) * A + arr
         return sp.csr_array(m.P[rows]), m.r[np.arange(S), arr]
-    # D [S, S*A] with D[s, s*A + a] = pi(a|s)
+    # D [S, S*A] with D[s, s*A + a] = pi(a|s); a copy, as eliminate_zeros()
+    # compacts D.data in place and must not write into the caller's policy
     D = sp.csr_array(
-        (arr.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+        (np.array(arr, dtype=np.float64).ravel(), np.arange(S * A),
+         np.arange(0, S * A + 1, A)),
+        shape=(S, S * A),
     )
     D.eliminate_zeros()
     return sp.csr_array(D @ m.P), (arr * m.r).sum(axis=1)

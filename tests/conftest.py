@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,6 +28,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("mdpkit")
+
+# When a property test fails, Hypothesis imports libcst to suggest an
+# ``@example`` patch; libcst's import raises a DeprecationWarning (from
+# mypy_extensions) which ``filterwarnings = error`` turns into a pytest
+# INTERNALERROR that hides the real failure.  Import it once here, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import libcst  # noqa: F401
+    except ImportError:  # pragma: no cover - optional
+        pass
 
 
 @pytest.fixture(autouse=True)

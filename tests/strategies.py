@@ -14,8 +14,8 @@ Every MDP drawn here is valid by construction:
 * with an ``action_mask`` every state keeps at least one action; the rows
   (and rewards) of unavailable pairs hold garbage, which must be ignored;
 * :func:`proper_mdps` also allows ``gamma = 1``: its states are ranked so that
-  every available action puts positive probability on a terminal state or a
-  lower-ranked state, hence **every** policy reaches a terminal state with
+  every available action puts probability >= 0.3 on terminal or lower-ranked
+  states, hence **every** policy reaches a terminal state with
   probability 1 and all values are finite.
 """
 
@@ -58,15 +58,21 @@ def _random_tables(
     # at least one successor per row
     empty = P.sum(axis=2) == 0
     P[empty, rng.integers(S, size=int(empty.sum()))] = rng.uniform(0.1, 1.0)
+    P /= P.sum(axis=2, keepdims=True)
     if proper:
-        # rank the live states; each available action may fall "down" the ranking
+        # rank the live states; every action falls "down" the ranking (to a
+        # terminal or a lower-ranked state) with probability >= 0.3, so every
+        # policy terminates, in a moderate expected number of steps
         live = rng.permutation(np.flatnonzero(~terminal))
         below = list(np.flatnonzero(terminal))
         for s in live:
             for a in range(A):
-                P[s, a, rng.choice(below)] += rng.uniform(0.1, 1.0)
+                down = np.zeros(S)
+                down[rng.choice(below, size=min(2, len(below)), replace=False)] = 0.5
+                down /= down.sum()
+                lam = rng.uniform(0.3, 1.0)
+                P[s, a] = (1.0 - lam) * P[s, a] + lam * down
             below.append(s)
-    P /= P.sum(axis=2, keepdims=True)
     for s in np.flatnonzero(terminal):
         for a in range(A):
             if not mask[s, a]:
