@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .gridworld import GridWorld, GridWorldError, UnreachableGoalWarning
 from .random_mdps import garnet
 
-__all__ = ["garnet"]
+__all__ = ["GridWorld", "GridWorldError", "UnreachableGoalWarning", "garnet"]
