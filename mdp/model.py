@@ -928,10 +928,26 @@ class MDP:
 def load(path: str | os.PathLike[str]) -> MDP:
     """Load an MDP from a ``.npz`` file written by :meth:`MDP.save`.
 
+    The file holds the CSR arrays of ``P`` (and of ``R(s,a,s')`` when it was
+    given), ``r``, ``gamma``, ``p0``, ``terminal``, ``action_mask`` and the
+    names; loading rebuilds (and re-validates) an equal MDP.
+
     Raises
     ------
     MDPError
         If the file is not an mdpkit MDP file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from mdp import MDP, load
+    >>> m = MDP(np.ones((3, 2, 3)) / 3, R=np.arange(6.0).reshape(3, 2), gamma=0.9,
+    ...         terminal=None, state_names=["a", "b", "c"])
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> m.save(path)
+    >>> m2 = load(path)
+    >>> m2 == m, m2.names.states
+    (True, ('a', 'b', 'c'))
     """
     where = repr(os.fspath(path))
     try:
