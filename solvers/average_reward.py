@@ -265,7 +265,7 @@ def _check_single_closed_class(m: MDP) -> None:
     # one representative (lowest-index state) per closed class
     first = np.full(n, m.n_states)
     np.minimum.at(first, labels, np.arange(m.n_states))
-    reps = first[which]
+    reps = np.sort(first[which])
     shown = ", ".join(f"state {int(s)}" for s in reps[:5])
     more = f" and {reps.size - 5} more" if reps.size > 5 else ""
     msg = (
