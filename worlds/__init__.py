@@ -1,8 +1,30 @@
-"""worlds: concrete problems, pictures and the command line of mdpkit."""
+"""worlds: concrete problems, pictures and the command line of mdpkit.
+
+* :class:`GridWorld`: gridworlds compiled from text maps.
+* the catalogue: :func:`names`, :func:`make`, :func:`describe` — the book's
+  gridworlds, cliff walking, windy gridworld, FrozenLake, the gambler's
+  problem, Jack's car rental, forest management, RiverSwim, Garnet MDPs...
+* :mod:`worlds.plot`: value maps, policy arrows, Q triangles, curves.
+* :mod:`worlds.cli`: the ``mdpkit`` command.
+"""
 
 from __future__ import annotations
 
+from .catalogue import describe, make, names, parameters, parse_params
+from .classics import World, WorldError
 from .gridworld import GridWorld, GridWorldError, UnreachableGoalWarning
 from .random_mdps import garnet
 
-__all__ = ["GridWorld", "GridWorldError", "UnreachableGoalWarning", "garnet"]
+__all__ = [
+    "GridWorld",
+    "GridWorldError",
+    "UnreachableGoalWarning",
+    "World",
+    "WorldError",
+    "make",
+    "names",
+    "describe",
+    "parameters",
+    "parse_params",
+    "garnet",
+]
