@@ -84,8 +84,14 @@ def test_choose_method():
     n = lin.DIRECT_MAX_STATES + 1
     banded = sp.csr_array(sp.eye_array(n) + sp.eye_array(n, k=1))
     assert lin.choose_method(banded) == "direct"
+    # bandwidth n - 1: fill n^2 ~ 9e6 is small, but LU work n^3 ~ 2.7e10 is not
     wide = sp.csr_array(sp.eye_array(n) + sp.eye_array(n, k=n - 1) * 0.5)
-    assert lin.choose_method(wide) == ("krylov" if n * n > lin.DIRECT_MAX_FILL else "direct")
+    assert n * n <= lin.DIRECT_MAX_FILL and n**3 > lin.DIRECT_MAX_WORK
+    assert lin.choose_method(wide) == "krylov"
+    # a 2-D grid of 4000 states has bandwidth ~ its width: direct
+    side = 64
+    grid = sp.csr_array(sp.eye_array(side * side) + sp.eye_array(side * side, k=side))
+    assert lin.choose_method(grid) == "direct"
 
 
 # ------------------------------------------------------ gamma = 1, proper
