@@ -217,6 +217,11 @@ def test_gamma_edges_and_numpy_scalars_accepted(gamma):
 
 
 # ----------------------------------------------------------------------- p0
+def test_p0_not_numeric():
+    with raises("`p0` must be a numeric array; converting it failed"):
+        MDP(chain(), R=np.zeros(2), gamma=0.9, p0=["a", "b"])
+
+
 def test_p0_negative():
     with raises("`p0` must be non-negative and finite; p0[0] = -0.5."):
         MDP(chain(), R=np.zeros(2), gamma=0.9, p0=[-0.5, 1.5])
