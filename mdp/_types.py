@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 import numpy.typing as npt
 
@@ -16,4 +14,4 @@ BoolArray = npt.NDArray[np.bool_]
 #: A policy: ``int [S]`` (deterministic) or ``float [S, A]`` (stochastic).
 PolicyLike = npt.ArrayLike
 #: Anything :func:`numpy.random.default_rng` accepts.
-RNGLike = Union[np.random.Generator, int, None]
+RNGLike = np.random.Generator | int | None
