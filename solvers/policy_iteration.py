@@ -82,6 +82,7 @@ def proper_policy(m: MDP) -> IntArray:
     >>> proper_policy(m)
     array([1, 1, 0])
     """
+    m = check_mdp(m)
     S, A = m.n_states, m.n_actions
     if not m.terminal.any():
         msg = "no terminal state: with gamma = 1 no policy is proper (none terminates)."
