@@ -29,6 +29,7 @@ def state_graph(P: sp.csr_array, n_actions: int, mask: BoolArray | None = None):
         dst = rows.col[keep]
     G = sp.csr_array((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(S, S))
     G.sum_duplicates()
+    G.data[:] = 1  # an edge, however many actions share it (no int8 overflow)
     return G
 
 

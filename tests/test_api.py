@@ -14,6 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PUBLIC_MODULES = [
     "mdp",
     "mdp.bellman",
+    "mdp.graph",
     "mdp.policy",
     "mdp.trajectory",
     "solvers",

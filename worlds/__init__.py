@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .catalogue import describe, make, names, parameters, parse_params
 from .classics import World, WorldError
+from .graph_plot import mdp_graph
 from .gridworld import GridWorld, GridWorldError, UnreachableGoalWarning
 from .random_mdps import garnet
 
@@ -27,4 +28,5 @@ __all__ = [
     "parameters",
     "parse_params",
     "garnet",
+    "mdp_graph",
 ]
