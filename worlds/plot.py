@@ -149,7 +149,8 @@ def value_map(
         or ``"T"``, in place of their value (which is 0).
     mark_start : bool
         Label start cells ``"S"`` (and cliff cells ``"C"``) in their top-left
-        corner.
+        corner; not when half the cells or more may start (a map without
+        ``S``, whose start distribution is spread over the floor).
 
     Returns
     -------
@@ -970,10 +971,20 @@ def _grid(world: Any, fn: str) -> _Grid:
         kinds=np.asarray(world.kinds).astype(str),
         cells=cells,
         terminal=terminal,
-        start_cells=[(int(r), int(c)) for r, c in world.start_cells],
+        start_cells=_marked_starts(world, terminal, cells),
         deltas=deltas,
         describe=describe,
     )
+
+
+def _marked_starts(
+    world: Any, terminal: np.ndarray, cells: np.ndarray
+) -> list[tuple[int, int]]:
+    """Start cells worth an "S": none when every cell may start (uniform p0)."""
+    starts = [(int(r), int(c)) for r, c in world.start_cells]
+    if len(starts) > 1 and len(starts) >= np.count_nonzero(~terminal) // 2:
+        return []
+    return starts
 
 
 def _as_mdp(m_or_world: Any) -> tuple[MDP, str]:

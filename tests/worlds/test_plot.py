@@ -204,6 +204,13 @@ def test_value_map_labels_start_and_terminals(w4, sol4, ax):
     assert g.get_position() == (3, 1)
 
 
+def test_no_start_mark_when_every_cell_may_start(ax):
+    world = GridWorld("...\n.#G")  # no S: p0 is uniform over the floor
+    assert len(world.start_cells) == 4
+    value_map(world, np.zeros(world.mdp.n_states), ax=ax)
+    assert [t.get_text() for t in texts(ax, GID_MARKER)] == ["G"]
+
+
 def test_value_map_without_marks_prints_every_value(w4, sol4, ax):
     value_map(w4, sol4.V, ax=ax, mark_terminals=False, mark_start=False)
     assert len(texts(ax)) == w4.mdp.n_states
