@@ -148,9 +148,10 @@ def value_map(
         Outline terminal cells and label them ``"G"`` (goal), ``"H"`` (hole)
         or ``"T"``, in place of their value (which is 0).
     mark_start : bool
-        Label start cells ``"S"`` (and cliff cells ``"C"``) in their top-left
-        corner; not when half the cells or more may start (a map without
-        ``S``, whose start distribution is spread over the floor).
+        Label start cells ``"S"`` in their top-left corner, and there too
+        cliff cells ``"C"`` and jump cells their map letter.  No ``"S"``
+        when half the cells or more may start (a map without ``S``, whose
+        start distribution is spread over the floor).
 
     Returns
     -------
@@ -902,7 +903,7 @@ class _Grid(NamedTuple):
     kinds: np.ndarray  # str (nrow, ncol)
     cells: np.ndarray  # int (S, 2): (row, col) of each state
     terminal: np.ndarray  # bool (S,)
-    start_cells: list[tuple[int, int]]
+    corner: np.ndarray  # str (S,): "S", "C", a jump letter, or ""
     deltas: np.ndarray  # int (A, 2)
     describe: str
 
@@ -971,20 +972,33 @@ def _grid(world: Any, fn: str) -> _Grid:
         kinds=np.asarray(world.kinds).astype(str),
         cells=cells,
         terminal=terminal,
-        start_cells=_marked_starts(world, terminal, cells),
+        corner=_corner_letters(world, terminal, cells),
         deltas=deltas,
         describe=describe,
     )
 
 
-def _marked_starts(
-    world: Any, terminal: np.ndarray, cells: np.ndarray
-) -> list[tuple[int, int]]:
-    """Start cells worth an "S": none when every cell may start (uniform p0)."""
+def _corner_letters(world: Any, terminal: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Corner label of each state: "S" (start), "C" (cliff), a jump's letter.
+
+    No "S" when half the cells or more may start (a uniform ``p0``).
+    """
+    kinds = np.asarray(world.kinds).astype(str)
+    chars = getattr(world, "chars", None)
+    out = np.full(cells.shape[0], "", dtype=object)
+    for s, (r, c) in enumerate(cells):
+        kind = kinds[r, c]
+        if kind == "cliff":
+            out[s] = "C"
+        elif kind == "jump":
+            out[s] = str(chars[r][c]) if chars is not None else "J"
     starts = [(int(r), int(c)) for r, c in world.start_cells]
-    if len(starts) > 1 and len(starts) >= np.count_nonzero(~terminal) // 2:
-        return []
-    return starts
+    if len(starts) == 1 or len(starts) < np.count_nonzero(~terminal) // 2:
+        index = {(int(r), int(c)): s for s, (r, c) in enumerate(cells)}
+        for cell in starts:
+            out[index[cell]] = "S"
+    out[terminal] = ""
+    return out
 
 
 def _as_mdp(m_or_world: Any) -> tuple[MDP, str]:
@@ -1237,7 +1251,7 @@ def _heatmap(
     if annotate is None:
         annotate = max(nrow, ncol) <= _AUTO_ANNOTATE and size >= 5
     if annotate:
-        corner = _corner_labelled(g) if mark_start else np.zeros(g.S, dtype=bool)
+        corner = (g.corner != "") if mark_start else np.zeros(g.S, dtype=bool)
         for s in np.flatnonzero(show):
             r, c = g.cells[s]
             # below the arrows, or a little below a corner label
@@ -1264,19 +1278,6 @@ def _heatmap(
         outline_terminals=mark_terminals,
     )
     return im
-
-
-def _corner_labelled(g: _Grid) -> np.ndarray:
-    """Which states get a corner label ("S" or "C"), bool (S,)."""
-    starts = set(g.start_cells)
-    return np.array(
-        [
-            not g.terminal[s]
-            and ((int(r), int(c)) in starts or str(g.kinds[r, c]) == "cliff")
-            for s, (r, c) in enumerate(g.cells)
-        ],
-        dtype=bool,
-    )
 
 
 def _blank(
@@ -1330,12 +1331,11 @@ def _markers(
     colors: np.ndarray | None,
     outline_terminals: bool,
 ) -> None:
-    """Label terminal cells (centre) and start / cliff cells (corner)."""
+    """Label terminal cells (centre) and start / cliff / jump cells (corner)."""
     from matplotlib.patches import Rectangle
 
     big = float(np.clip(0.5 * cell_pts, 4.0, 16.0))
     small = float(np.clip(0.26 * cell_pts, 4.0, 10.0))
-    starts = set(g.start_cells)
     for s in range(g.S):
         r, c = (int(i) for i in g.cells[s])
         kind = str(g.kinds[r, c])
@@ -1370,8 +1370,8 @@ def _markers(
             continue
         if not mark_start:
             continue
-        letter = "S" if (r, c) in starts else ("C" if kind == "cliff" else None)
-        if letter is None:
+        letter = str(g.corner[s])
+        if not letter:
             continue
         if corner:
             ax.text(
@@ -1440,8 +1440,8 @@ def _arrows(
         cell_colors = _contrast(im.cmap(im.norm(np.where(np.isfinite(v), v, 0.0))))
         cell_colors = cell_colors.astype(object)
     per = [color if color is not None else cell_colors[s] for s in s_idx]
-    cy_off = -0.12 if lift else 0.0
-    size = 0.78 if lift else 1.0  # shorter arrows above printed values
+    cy_off = -0.14 if lift else 0.0
+    size = 0.7 if lift else 1.0  # shorter arrows above printed values
     centres = g.cells[s_idx][:, ::-1].astype(np.float64)  # (x, y) = (col, row)
     centres[:, 1] += cy_off
     arrow = ~stay[a_idx]

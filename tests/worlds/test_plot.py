@@ -204,6 +204,13 @@ def test_value_map_labels_start_and_terminals(w4, sol4, ax):
     assert g.get_position() == (3, 1)
 
 
+def test_jump_cells_show_their_letter(ax):
+    world = GridWorld("SA.\n..G", jumps={"A": ((1, 0), 5.0)})
+    value_map(world, np.zeros(world.mdp.n_states), ax=ax)
+    corner = sorted(t.get_text() for t in texts(ax, GID_MARKER))
+    assert corner == ["A", "G", "S"]
+
+
 def test_no_start_mark_when_every_cell_may_start(ax):
     world = GridWorld("...\n.#G")  # no S: p0 is uniform over the floor
     assert len(world.start_cells) == 4
