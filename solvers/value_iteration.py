@@ -16,8 +16,8 @@ Stopping rules (what ``tol`` guarantees), for ``gamma < 1`` and
   ``c = gamma/(1-gamma)``, so the midpoint
   ``V_{k+1} + c (min d + max d)/2`` is within ``c (max d - min d)/2`` of
   ``V*``.  The span of ``d`` shrinks much faster than its norm on most MDPs
-  (a 1e3-state Garnet at ``gamma = 0.99`` needs a few dozen sweeps instead of
-  ~1900).
+  (``garnet(1000, 4, 5, gamma=0.99, seed=0)`` at ``tol = 1e-8`` needs 42
+  sweeps instead of 2272).
 
 The solver stops at the first sweep where either bound is ``<= tol``, returns
 the iterate (sup-norm) or the midpoint (span), and says which in ``bound``.
