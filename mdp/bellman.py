@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _structure
+from ._checks import state_vector
 from ._errors import ImproperPolicyError, MDPError
 from ._linear import improper_states, policy_matrices, solve_policy_value
 from ._types import FloatArray
@@ -51,15 +52,7 @@ __all__ = [
 
 
 def _check_v(m: MDP, V: npt.ArrayLike, name: str = "V") -> FloatArray:
-    v = np.asarray(V, dtype=np.float64)
-    if v.shape != (m.n_states,):
-        msg = f"`{name}` has shape {v.shape}; expected ({m.n_states},), one value per state."
-        raise MDPError(msg)
-    if not np.isfinite(v).all():
-        s = int(np.flatnonzero(~np.isfinite(v))[0])
-        msg = f"`{name}` is not finite at state {s} ({v[s]})."
-        raise MDPError(msg)
-    return v
+    return state_vector(m, V, name)
 
 
 def _check_q(m: MDP, Q: npt.ArrayLike, name: str = "Q") -> FloatArray:

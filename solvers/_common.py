@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError
+from mdp._checks import state_vector
 from mdp._types import FloatArray
 
 
@@ -45,28 +46,9 @@ def check_max_iter(max_iter: Any) -> int:
 
 def initial_values(m: MDP, V0: Any) -> FloatArray:
     """``V0`` checked (shape, finite, 0 on terminal states), or zeros."""
-    S = m.n_states
     if V0 is None:
-        return np.zeros(S)
-    try:
-        v = np.array(V0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`V0` must be a numeric array of shape ({S},); converting it failed: {exc}"
-        raise MDPError(msg) from exc
-    if v.shape != (S,):
-        msg = f"`V0` has shape {v.shape}; expected ({S},), one value per state."
-        raise MDPError(msg)
-    if not np.isfinite(v).all():
-        msg = f"`V0` is not finite at state {int(np.flatnonzero(~np.isfinite(v))[0])}."
-        raise MDPError(msg)
-    bad = np.flatnonzero(m.terminal & (v != 0))
-    if bad.size:
-        msg = (
-            f"`V0` is {v[bad[0]]:g} at terminal state {int(bad[0])}; terminal states "
-            f"have value 0 (set V0 there to 0)."
-        )
-        raise MDPError(msg)
-    return v
+        return np.zeros(m.n_states)
+    return state_vector(m, V0, "V0", zero_on_terminal=True)
 
 
 def macqueen(d_min: float, d_max: float, gamma: float) -> tuple[float, float]:

@@ -22,10 +22,10 @@ left out of the system.  Then
 
 from __future__ import annotations
 
-import numpy as np
 import numpy.typing as npt
 
-from mdp import MDP, MDPError
+from mdp import MDP
+from mdp._checks import state_vector
 from mdp._linear import SolveInfo, solve_policy_value
 from mdp._types import FloatArray
 from mdp.bellman import q_from_v
@@ -102,27 +102,9 @@ def evaluate_policy(
     m = check_mdp(m)
     tol = check_tol(tol)
     V, info = solve_policy_value(
-        m, pi, method=method, tol=tol, V0=None if V0 is None else _start_guess(m, V0)
+        m, pi, method=method, tol=tol, V0=None if V0 is None else state_vector(m, V0, "V0")
     )
     return (V, info) if return_info else V
-
-
-def _start_guess(m: MDP, V0: npt.ArrayLike) -> FloatArray:
-    """``V0`` as a finite float array ``(S,)``; its terminal entries are unused."""
-    S = m.n_states
-    try:
-        v = np.array(V0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`V0` must be a numeric array of shape ({S},); converting it failed: {exc}"
-        raise MDPError(msg) from exc
-    if v.shape != (S,):
-        msg = f"`V0` has shape {v.shape}; expected ({S},), one value per state."
-        raise MDPError(msg)
-    bad = np.flatnonzero(~np.isfinite(v))
-    if bad.size:
-        msg = f"`V0` is not finite at state {int(bad[0])}; give a finite start guess."
-        raise MDPError(msg)
-    return v
 
 
 def q_values(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:

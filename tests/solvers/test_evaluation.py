@@ -291,7 +291,7 @@ def test_input_errors():
     with pytest.raises(MDPError, match=r"`V0` has shape \(3,\); expected \(4,\)"):
         evaluate_policy(m, [0] * 4, method="krylov", V0=[0.0, 0.0, 0.0])
     with pytest.raises(
-        MDPError, match="`V0` is not finite at state 2; give a finite start guess"
+        MDPError, match=r"`V0` is not finite at state 2 \(nan\)"
     ):
         evaluate_policy(m, [0] * 4, method="iterative", V0=[0.0, 0.0, np.nan, 0.0])
     with pytest.raises(MDPError, match=r"`V0` must be a numeric array of shape \(4,\)"):
