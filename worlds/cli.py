@@ -302,8 +302,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["--version"])  # doctest: +SKIP
-    mdpkit 0.1.0
+    >>> main(["show", "gridworld-4x4"])
+    gridworld-4x4: 16 states (2 terminal), 4 actions (UP, RIGHT, DOWN, LEFT), gamma 1, 64 transitions
+    G...
+    ....
+    ....
+    ...G
+    terminal states: (0, 0), (3, 3)
+    start distribution over 14 state(s)
+    0
     """
     parser = _parser()
     args = parser.parse_args(argv)
