@@ -144,6 +144,14 @@ def linear_programming(
     typically within ``1e-8 / (1 - gamma)`` of ``V*``; ``error_bound`` gives
     the certified figure.
 
+    **Cost.** The LP is for ground truth and for the occupancy measure, not
+    for speed.  On Garnet MDPs (``A = 4``, 5 successors, ``gamma = 0.95``)
+    ``method="highs"`` (dual simplex here) took about 3 s at ``S = 1000``,
+    10 s at ``S = 2000`` and 8 min at ``S = 5000``; ``"highs-ipm"`` took
+    0.4 s, 8 s and 5 min at ``S = 2000, 5000, 20000`` with ``V`` within
+    ``~1e-7`` of ``V*``.  Value or policy iteration solve the same problems
+    in milliseconds.
+
     Examples
     --------
     >>> import numpy as np
