@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._errors import MDPError
 from ._types import FloatArray
-from .model import MDP
+
+if TYPE_CHECKING:
+    from .model import MDP
+
+
+def check_gamma(gamma: Any) -> float:
+    """``gamma`` as a float in ``[0, 1]``, or a precise MDPError."""
+    try:
+        g = float(gamma)
+    except (TypeError, ValueError) as exc:
+        msg = f"`gamma` must be a number in [0, 1]; got {gamma!r}."
+        raise MDPError(msg) from exc
+    if not (0.0 <= g <= 1.0):  # also rejects NaN
+        msg = f"`gamma` must be in [0, 1]; got {gamma!r}."
+        raise MDPError(msg)
+    return g
 
 
 def state_vector(m: MDP, x: Any, name: str, *, zero_on_terminal: bool = False) -> FloatArray:

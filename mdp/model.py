@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ._checks import check_gamma
 from ._errors import MDPError
 from ._types import BoolArray, FloatArray, RNGLike
 
@@ -198,7 +199,7 @@ class MDP:
         action_names: Any = None,
     ) -> None:
         Pc, S, A = _transition_matrix(P)
-        gamma = self._check_gamma(gamma)
+        gamma = check_gamma(gamma)
         term = self._check_terminal(terminal, S)
         mask = self._check_mask(action_mask, S, A)
         avail_rows = mask.ravel()
@@ -233,18 +234,6 @@ class MDP:
         self._cache: dict[str, Any] = {}
 
     # ----------------------------------------------------------- validation
-    @staticmethod
-    def _check_gamma(gamma: Any) -> float:
-        try:
-            g = float(gamma)
-        except (TypeError, ValueError) as exc:
-            msg = f"`gamma` must be a number in [0, 1]; got {gamma!r}."
-            raise MDPError(msg) from exc
-        if not (0.0 <= g <= 1.0):  # also rejects NaN
-            msg = f"`gamma` must be in [0, 1]; got {g}."
-            raise MDPError(msg)
-        return g
-
     @staticmethod
     def _check_terminal(terminal: Any, S: int) -> BoolArray:
         if terminal is None:

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError, PolicyError
+from mdp._checks import check_gamma, state_vector
 from mdp._types import FloatArray
 from mdp.policy import check_policy, to_matrix
 
@@ -209,45 +210,13 @@ def _check_horizon(horizon: Any) -> int:
 
 
 def _check_gamma(m: MDP, gamma: Any) -> float:
-    if gamma is None:
-        return m.gamma
-    try:
-        g = float(gamma)
-    except (TypeError, ValueError) as exc:
-        msg = f"`gamma` must be a number in [0, 1]; got {gamma!r}."
-        raise MDPError(msg) from exc
-    if not 0.0 <= g <= 1.0:  # also rejects NaN
-        msg = f"`gamma` must be in [0, 1]; got {gamma!r}."
-        raise MDPError(msg)
-    return g
+    return m.gamma if gamma is None else check_gamma(gamma)
 
 
 def _terminal_values(m: MDP, terminal_values: Any) -> FloatArray:
-    S = m.n_states
     if terminal_values is None:
-        return np.zeros(S)
-    try:
-        v = np.array(terminal_values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`terminal_values` must be a numeric array of shape ({S},): {exc}"
-        raise MDPError(msg) from exc
-    if v.shape != (S,):
-        msg = f"`terminal_values` has shape {v.shape}; expected ({S},), one value per state."
-        raise MDPError(msg)
-    bad = np.flatnonzero(~np.isfinite(v))
-    if bad.size:
-        msg = f"`terminal_values` is not finite at state {int(bad[0])} ({v[bad[0]]})."
-        raise MDPError(msg)
-    bad = np.flatnonzero(m.terminal & (v != 0))
-    if bad.size:
-        s = int(bad[0])
-        msg = (
-            f"`terminal_values` is {v[s]:g} at terminal state {s}; the episode has "
-            f"ended there, so its value is 0 (set it to 0, or pay the reward on "
-            f"the transition into state {s})."
-        )
-        raise MDPError(msg)
-    return v
+        return np.zeros(m.n_states)
+    return state_vector(m, terminal_values, "terminal_values", zero_on_terminal=True)
 
 
 def _time_indexed(m: MDP, policy: Any, H: int) -> FloatArray:

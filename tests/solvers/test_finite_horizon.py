@@ -247,7 +247,7 @@ def test_bad_terminal_values():
     )
     with pytest.raises(
         MDPError,
-        match=r"`terminal_values` is 5 at terminal state 1; the episode has ended",
+        match=r"`terminal_values` is 5 at terminal state 1; terminal states have value 0",
     ):
         backward_induction(mt, 2, terminal_values=[0.0, 5.0])
 
