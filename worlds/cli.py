@@ -163,7 +163,9 @@ def _summary(label: str, m: MDP) -> str:
 def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     world, m, label = _load_target(args)
     print(_summary(label, m))
-    res = _solve(m, args.method, args.tol, args.verbose)
+    # progress on stderr when a person watches (a terminal), or when asked
+    verbose = args.verbose or (sys.stderr.isatty() and not args.quiet)
+    res = _solve(m, args.method, args.tol, verbose)
     print(
         f"{res.method}: {'converged' if res.converged else 'NOT converged'} after "
         f"{res.iterations} iteration(s) in {res.elapsed:.3f} s"
@@ -284,7 +286,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--gamma", type=float, default=None, help="override the discount")
         sp.add_argument("--tol", type=float, default=1e-10, help="solver tolerance on ||V - V*||")
         sp.add_argument("--check-tol", type=float, default=1e-6, help="tolerance of the Bellman checks")
-        sp.add_argument("--verbose", "-v", action="store_true", help="show solver progress")
+        sp.add_argument("--verbose", "-v", action="store_true",
+                        help="show solver progress (default when stderr is a terminal)")
+        sp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
         if name == "solve":
             sp.add_argument("--out", "-o", metavar="FILE.png", help="write the value/policy figure")
     sp = sub.add_parser("graph", help="draw the transition graph")
