@@ -359,7 +359,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threads",
         type=int,
         default=0,
-        help="set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS "
+        help="set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS / MDPKIT_NUM_THREADS "
         "to N in the solver processes (default: leave the "
         "libraries' own defaults, i.e. all cores)",
     )
@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     load_start = os.getloadavg()[0]
     opts: dict[str, Any] = {}
     if args.threads > 0:  # inherited by the spawned solver processes
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MDPKIT_NUM_THREADS"):
             os.environ[var] = str(args.threads)
     threads = f"{args.threads} thread(s)" if args.threads > 0 else "library defaults"
     t_start = time.perf_counter()

@@ -50,6 +50,7 @@ from ._common import (
     initial_values,
     macqueen,
 )
+from ._kernels import Backup
 from ._result import SolverResult, warn_not_converged
 
 __all__ = ["policy_iteration", "modified_policy_iteration", "proper_policy"]
@@ -336,19 +337,16 @@ def modified_policy_iteration(
         raise MDPError(msg)
     V = initial_values(m, V0)
     progress = Progress("modified_policy_iteration", verbose)
-    S, A, g = m.n_states, m.n_actions, m.gamma
-    P, r = m.P, m.r_masked
+    g = m.gamma
+    kernel = Backup(m)
     live = ~m.terminal
-    rows0 = np.arange(S) * A
     residuals: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     status, bound, err = "max_iter", "", float("nan")
     n_sweeps = 0
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
         # greedy step: Q = r + gamma P V, T*V = max_a Q, pi = argmax_a Q
-        Q = (r + g * (P @ V)).reshape(S, A)
-        pi = np.argmax(Q, axis=1)
-        TV = Q[np.arange(S), pi]
+        TV, pi = kernel.argmax(kernel.q(V))
         n_sweeps += 1
         d = TV - V
         d_min, d_max = float(d.min()), float(d.max())
@@ -377,17 +375,16 @@ def modified_policy_iteration(
                 pass
         elif sweeps > 0:
             # partial evaluation: V <- r_pi + gamma P_pi V, m times
-            P_pi = P[rows0 + pi]
-            r_pi = m.r[np.arange(S), pi]
+            T_pi = kernel.policy_operator(pi)
             for _ in range(int(sweeps)):
-                V = r_pi + g * (P_pi @ V)
+                V = T_pi(V)
             n_sweeps += int(sweeps)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
     if status == "max_iter":
         message = warn_not_converged("modified_policy_iteration", max_iter, f"last residual {residuals[-1]:.3g}")
     else:
         message = f"converged: {bound}"
-    Q = (r + g * (P @ V)).reshape(S, A)
+    Q = kernel.to_sa(kernel.q(V))
     progress(message, force=True)
     return SolverResult(
         V=V,

@@ -4,8 +4,10 @@ r"""Value iteration: repeated Bellman optimality backups ``V_{k+1} = T* V_k``.
 
     V_{k+1}(s) = \max_a \Big[ r(s,a) + \gamma \sum_{s'} P(s'|s,a) V_k(s') \Big]
 
-One sweep is one sparse mat-vec with ``P (S*A, S)``, a reshape to
-``(S, A)`` and a row max; no Python loop over states.
+One sweep is one sparse mat-vec with ``gamma P`` that accumulates into a copy
+of ``r`` and ``A - 1`` element-wise maxima (see ``solvers._kernels``: an
+action-major copy of ``P`` built once per solve, the product split across
+threads); no Python loop over states.
 
 Stopping rules (what ``tol`` guarantees), for ``gamma < 1`` and
 ``d = V_{k+1} - V_k``:
@@ -51,6 +53,7 @@ from ._common import (
     initial_values,
     macqueen,
 )
+from ._kernels import Backup
 from ._result import SolverResult, warn_not_converged
 
 __all__ = ["value_iteration"]
@@ -140,7 +143,10 @@ def value_iteration(
         )
         method = "value_iteration (block Gauss-Seidel)"
     else:
-        V, residuals, k, status, bound, err = _vi_jacobi(m, V, tol, max_iter, callback, progress)
+        kernel = Backup(m)
+        V, residuals, k, status, bound, err = _vi_jacobi(
+            m, kernel, V, tol, max_iter, callback, progress
+        )
         method = "value_iteration"
     if status == "max_iter":
         message = warn_not_converged("value_iteration", max_iter, f"last residual {residuals[-1]:.3g}")
@@ -170,20 +176,16 @@ def _q(m: MDP, V: FloatArray) -> FloatArray:
     return (m.r_masked + m.gamma * (m.P @ V)).reshape(m.n_states, m.n_actions)
 
 
-def _vi_jacobi(m, V, tol, max_iter, callback, progress):
-    S, A, g = m.n_states, m.n_actions, m.gamma
-    P, r = m.P, m.r_masked
+def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
+    g = m.gamma
     live = ~m.terminal
     c = g / (1.0 - g) if g < 1.0 else np.inf
     res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     status, bound, err = "max_iter", "", float("nan")
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
-        PV = P @ V
-        PV *= g
-        PV += r
         # V_{k+1}(s) = max_a [r(s,a) + gamma sum_s' P(s'|s,a) V_k(s')]
-        V_new = PV.reshape(S, A).max(axis=1)
+        V_new = kernel.max(kernel.q(V))
         d = V_new - V
         d_min, d_max = float(d.min()), float(d.max())
         sup = max(d_max, -d_min)
