@@ -67,7 +67,7 @@ class AffineCSR:
         # row cuts with (about) equal non-zeros per chunk
         cuts = np.searchsorted(M.indptr, np.linspace(0, M.nnz, k + 1), side="left")
         cuts[0], cuts[-1] = 0, self.n
-        self.chunks = [(int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]
+        self.chunks = [(int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True) if hi > lo]
 
     def _chunk(self, args: tuple[int, int, FloatArray, FloatArray]) -> None:
         lo, hi, x, out = args
