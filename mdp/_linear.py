@@ -110,6 +110,39 @@ def choose_method(M: sp.csr_array) -> str:
     return "direct" if banded else "krylov"
 
 
+def _krylov(
+    M: sp.csr_array, b: np.ndarray, x0: np.ndarray | None, res_target: float, max_iter: int | None
+) -> tuple[np.ndarray, int]:
+    """Solve ``M x = b`` to ``||b - M x||_inf <= res_target`` with Krylov methods.
+
+    BiCGSTAB first (two mat-vecs per step, no growing orthogonalisation:
+    on a 2e5-state Garnet it is ~20x faster than restarted GMRES(30), whose
+    Gram-Schmidt work dominates), then restarted GMRES(20) from its result
+    if BiCGSTAB stalls or breaks down (it can on nearly deterministic
+    chains).  The infinity-norm residual is checked after each attempt; the
+    solvers' 2-norm stopping tests are given half the target (2-norm >= inf-norm).
+    """
+    n = b.shape[0]
+    x = np.zeros(n) if x0 is None else np.array(x0, dtype=np.float64)
+    counter = [0]
+
+    def cb(*_):
+        counter[0] += 1
+
+    limit = max_iter or 1000
+    x_try, _ = spla.bicgstab(M, b, x0=x, rtol=0.0, atol=res_target * 0.5, maxiter=10 * limit, callback=cb)
+    if np.isfinite(x_try).all():
+        x = x_try
+    for _attempt in range(4):
+        if np.abs(b - M @ x).max() <= res_target:
+            break
+        x, _ = spla.gmres(
+            M, b, x0=x, rtol=0.0, atol=res_target * 0.5, restart=20,
+            maxiter=limit, callback=cb, callback_type="pr_norm",
+        )
+    return x, counter[0]
+
+
 def solve_policy_value(
     m: MDP,
     pi: Any,
@@ -161,21 +194,7 @@ def solve_policy_value(
         x = lu.solve(r_N)
         iters = 1
     elif method == "krylov":
-        x = np.zeros(n) if x0 is None else x0.copy()
-        counter = [0]
-
-        def cb(_):
-            counter[0] += 1
-
-        for _attempt in range(4):
-            x, info = spla.gmres(
-                M, r_N, x0=x, rtol=0.0, atol=res_target * 0.5, restart=30,
-                maxiter=max_iter or 1000, callback=cb, callback_type="pr_norm",
-            )
-            res = np.abs(r_N - M @ x).max()
-            if res <= res_target:
-                break
-        iters = counter[0]
+        x, iters = _krylov(M, r_N, x0, res_target, max_iter)
     else:  # iterative: V <- r_pi + gamma P_pi V
         x = np.zeros(n) if x0 is None else x0.copy()
         limit = max_iter or 1_000_000
