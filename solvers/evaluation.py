@@ -53,7 +53,8 @@ def evaluate_policy(
         Deterministic or stochastic policy.
     method : {"auto", "direct", "krylov", "iterative"}
         ``direct``: sparse LU (SuperLU, COLAMD ordering), exact to round-off.
-        ``krylov``: GMRES on ``I - gamma P_pi``, which needs only mat-vecs.
+        ``krylov``: BiCGSTAB (GMRES(20) as fallback) on ``I - gamma P_pi``,
+        which needs only mat-vecs.
         ``iterative``: successive approximation ``V <- r_pi + gamma P_pi V``.
         ``auto`` picks ``direct`` for small systems (at most 3000 unknowns) or
         banded ones (``n * bandwidth <= 3e7``, e.g. gridworlds in row-major

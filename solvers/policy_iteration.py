@@ -17,7 +17,8 @@ action is strictly better, ``Q(s,a) > Q(s, pi_k(s)) + eps`` (``eps`` tiny,
 relative to ``|V|``); then the lowest-index maximiser is taken.  Every change
 strictly improves the policy, so no policy repeats.
 
-At scale, exact evaluation uses GMRES with a tolerance tied to the outer
+At scale, exact evaluation uses a Krylov solver (BiCGSTAB, GMRES as fallback)
+with a tolerance tied to the outer
 Bellman residual (inexact policy iteration, as in madupite): loose while the
 policy is far from optimal, tightened to ``tol`` once it is stable.
 
