@@ -20,7 +20,7 @@ from . import _structure
 from ._errors import ImproperPolicyError, MDPError
 from ._types import FloatArray
 from .model import MDP, _where
-from .policy import check_policy
+from .policy import check_policy, greedy
 
 #: ``auto`` uses a sparse LU when the system has at most this many unknowns...
 DIRECT_MAX_STATES = 3000
@@ -215,3 +215,33 @@ def solve_policy_value(
     bound = res / (1.0 - g) if g < 1.0 else float("nan")
     V[live] = x
     return V, SolveInfo(method, res, iters, bound, time.perf_counter() - t0)
+
+
+def proper_greedy(m: MDP, q: FloatArray, tol: float = 0.0) -> np.ndarray:
+    """The greedy policy of ``q``, preferring among ties actions that terminate.
+
+    With ``gamma = 1`` the lowest-index greedy action can loop forever at zero
+    cost (stay put instead of stepping into the goal) although a tied action
+    reaches a terminal state; then ``V*`` is attained only by the latter.  Among
+    the actions within ``tol`` of the maximum, each state takes the lowest-index
+    one that moves (with positive probability) one step closer to a terminal
+    state along tied actions, where such an action exists.
+    """
+    mu = greedy(q)
+    if m.gamma < 1.0 or not m.terminal.any():
+        return mu
+    S, A = m.n_states, m.n_actions
+    P_mu, _ = policy_matrices(m, mu)
+    if improper_states(m, P_mu).size == 0:
+        return mu
+    ties = greedy(q, spread_ties=True, tol=tol) > 0
+    d = _structure.distance_to(_structure.state_graph(m.P, A, ties), m.terminal)
+    coo = m.P.tocoo()
+    src = coo.row // A
+    closer = (coo.data > 0) & np.isfinite(d[src]) & (d[coo.col] == d[src] - 1)
+    closer &= ties.ravel()[coo.row]
+    good = np.zeros(S * A, dtype=bool)
+    good[coo.row[closer]] = True
+    good = good.reshape(S, A)
+    has = good.any(axis=1) & ~m.terminal
+    return np.where(has, good.argmax(axis=1), mu).astype(np.intp)

@@ -30,13 +30,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _structure
 from ._checks import state_vector
 from ._errors import ImproperPolicyError, MDPError
-from ._linear import improper_states, policy_matrices, solve_policy_value
+from ._linear import proper_greedy, solve_policy_value
 from ._types import FloatArray
 from .model import MDP
-from .policy import check_policy, greedy, to_matrix
+from .policy import check_policy, to_matrix
 
 __all__ = [
     "q_from_v",
@@ -248,36 +247,6 @@ def _check(key: str, equation: str, diff: np.ndarray, tol: float, note: str = ""
     return BellmanCheck(key, equation, res, tol, res <= tol, worst, note)
 
 
-def _proper_greedy(m: MDP, q: FloatArray, tol: float) -> np.ndarray:
-    """The greedy policy of ``q``, preferring among ties actions that terminate.
-
-    With ``gamma = 1`` the lowest-index greedy action can loop forever at zero
-    cost (stay put instead of stepping into the goal) although a tied action
-    reaches a terminal state; then ``V*`` is attained only by the latter.  Among
-    the actions within ``tol`` of the maximum, each state takes the lowest-index
-    one that moves (with positive probability) one step closer to a terminal
-    state along tied actions, where such an action exists.
-    """
-    mu = greedy(q)
-    if m.gamma < 1.0 or not m.terminal.any():
-        return mu
-    S, A = m.n_states, m.n_actions
-    P_mu, _ = policy_matrices(m, mu)
-    if improper_states(m, P_mu).size == 0:
-        return mu
-    ties = greedy(q, spread_ties=True, tol=tol) > 0
-    d = _structure.distance_to(_structure.state_graph(m.P, A, ties), m.terminal)
-    coo = m.P.tocoo()
-    src = coo.row // A
-    closer = (coo.data > 0) & np.isfinite(d[src]) & (d[coo.col] == d[src] - 1)
-    closer &= ties.ravel()[coo.row]
-    good = np.zeros(S * A, dtype=bool)
-    good[coo.row[closer]] = True
-    good = good.reshape(S, A)
-    has = good.any(axis=1) & ~m.terminal
-    return np.where(has, good.argmax(axis=1), mu).astype(np.intp)
-
-
 def _pin_terminal(m: MDP, diff: np.ndarray, x: np.ndarray) -> np.ndarray:
     """On terminal states the identity to check is ``V = 0`` (``Q = 0``).
 
@@ -296,6 +265,8 @@ def verify(
     V_star: npt.ArrayLike | None = None,
     Q_star: npt.ArrayLike | None = None,
     tol: float = 1e-8,
+    *,
+    pi_star: npt.ArrayLike | None = None,
 ) -> BellmanReport:
     r"""Check the Bellman identities that apply to what is given.
 
@@ -310,7 +281,15 @@ def verify(
 
     * ``V* = T* V*``, ``Q* = T* Q*``, ``V*(s) = max_a Q*(s,a)``
     * the greedy policy of ``Q*`` (of ``q_from_v(V*)`` if only ``V*`` is given)
-      attains ``V*``: its exact value ``V^{greedy}`` equals ``V*``.
+      attains ``V*``: its exact value ``V^{greedy}`` equals ``V*``.  With
+      ``gamma = 1``, ties are broken towards actions that reach a terminal
+      state (a looping tied action has the same ``Q*`` but never terminates).
+
+    Given a claimed optimal policy ``pi_star`` (e.g. ``result.policy``) with
+    ``V_star`` or ``Q_star``:
+
+    * ``V^{pi*} = V*``: its exact value attains the optimum (this catches a
+      policy that is greedy but loops forever when ``gamma = 1``).
 
     On terminal states each of ``V^pi = T^pi V^pi``, ``Q^pi = T^pi Q^pi``,
     ``V* = T* V*`` and ``Q* = T* Q*`` is checked as ``V = 0`` (``Q = 0``):
@@ -327,6 +306,8 @@ def verify(
     Q_star : array_like (S, A), optional
     tol : float
         Max-norm residual allowed for each identity.
+    pi_star : int [S] or float [S, A], optional
+        A claimed optimal policy, checked by exact evaluation against ``V*``.
 
     Returns
     -------
@@ -389,7 +370,7 @@ def verify(
     if vs is not None or qs is not None:
         q_for_greedy = qs if qs is not None else q_from_v(m, vs)
         target = vs if vs is not None else qs.max(axis=1)
-        mu = _proper_greedy(m, q_for_greedy, tol)
+        mu = proper_greedy(m, q_for_greedy, tol)
         eq = "V^{greedy(Q*)} = V*"
         try:
             v_mu, _ = solve_policy_value(m, mu, method="auto", tol=tol * 1e-2, validate=False)
@@ -397,4 +378,17 @@ def verify(
         except ImproperPolicyError as exc:
             checks.append(BellmanCheck("greedy_attains_v_star", eq, float("inf"), tol, False,
                                        -1, f"greedy policy is improper: {exc}"))
+    if pi_star is not None:
+        if vs is None and qs is None:
+            msg = "`pi_star` is checked against V*: pass `V_star` or `Q_star` too."
+            raise MDPError(msg)
+        target = vs if vs is not None else qs.max(axis=1)
+        pis = check_policy(m, pi_star)
+        eq = "V^{pi*} = V*  (the given policy)"
+        try:
+            v_pi, _ = solve_policy_value(m, pis, method="auto", tol=tol * 1e-2, validate=False)
+            checks.append(_check("policy_attains_v_star", eq, v_pi - target, tol))
+        except ImproperPolicyError as exc:
+            checks.append(BellmanCheck("policy_attains_v_star", eq, float("inf"), tol, False,
+                                       -1, f"the policy is improper: {exc}"))
     return BellmanReport(tuple(checks), tol)

@@ -10,6 +10,8 @@ import numpy as np
 
 from mdp import MDP, MDPError
 from mdp._checks import state_vector
+from mdp._errors import ImproperPolicyError
+from mdp._linear import proper_greedy, solve_policy_value
 from mdp._types import FloatArray
 
 
@@ -18,6 +20,40 @@ def check_mdp(m: Any) -> MDP:
         msg = f"expected an mdp.MDP as the first argument; got {type(m).__name__}."
         raise TypeError(msg)
     return m
+
+
+def check_episodic(m: MDP) -> None:
+    """With ``gamma = 1`` values are finite only if episodes can end."""
+    if m.gamma == 1.0 and not m.terminal.any():
+        msg = (
+            "gamma = 1 and the MDP has no terminal states, so returns never end and "
+            "V* is infinite or undefined. Use gamma < 1, add terminal states, or "
+            "solvers.relative_value_iteration for the average reward."
+        )
+        raise MDPError(msg)
+
+
+def polish_undiscounted(m: MDP, V: FloatArray, Q: FloatArray, tie_tol: float):
+    """``gamma = 1``: the exact value of the (proper) greedy policy, if better.
+
+    Value iteration has no a-priori error bound when ``gamma = 1``.  The greedy
+    policy's value ``V^mu <= V*`` is computed exactly; when its Bellman
+    residual is smaller than that of ``V`` it is returned instead (it is then
+    ``V*`` to round-off whenever ``mu`` is optimal).  Returns ``(V, Q, mu,
+    polished)``.
+    """
+    mu = proper_greedy(m, Q, tie_tol)
+    try:
+        V_mu, _ = solve_policy_value(m, mu, tol=1e-13, validate=False)
+    except ImproperPolicyError:
+        return V, Q, mu, False
+    Q_mu = (m.r_masked + m.gamma * (m.P @ V_mu)).reshape(m.n_states, m.n_actions)
+    live = ~m.terminal
+    res = float(np.abs(np.where(live, Q.max(axis=1), 0.0) - V).max())
+    res_mu = float(np.abs(np.where(live, Q_mu.max(axis=1), 0.0) - V_mu).max())
+    if res_mu < res:
+        return V_mu, Q_mu, proper_greedy(m, Q_mu, tie_tol), True
+    return V, Q, mu, False
 
 
 def check_tol(tol: Any, name: str = "tol") -> float:

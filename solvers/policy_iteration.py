@@ -38,18 +38,25 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from mdp import MDP, ImproperPolicyError, MDPError, _structure
-from mdp._linear import choose_method, policy_matrices, solve_policy_value
+from mdp._linear import (
+    choose_method,
+    policy_matrices,
+    proper_greedy,
+    solve_policy_value,
+)
 from mdp._types import FloatArray, IntArray
 from mdp.model import _where
 from mdp.policy import check_policy
 
 from ._common import (
     Progress,
+    check_episodic,
     check_max_iter,
     check_mdp,
     check_tol,
     initial_values,
     macqueen,
+    polish_undiscounted,
 )
 from ._kernels import Backup
 from ._result import SolverResult, warn_not_converged
@@ -336,6 +343,7 @@ def modified_policy_iteration(
     if not sweeps >= 0 or (np.isfinite(sweeps) and sweeps != int(sweeps)):  # NaN too
         msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
         raise MDPError(msg)
+    check_episodic(m)
     V = initial_values(m, V0)
     progress = Progress("modified_policy_iteration", verbose)
     g = m.gamma
@@ -386,11 +394,17 @@ def modified_policy_iteration(
     else:
         message = f"converged: {bound}"
     Q = kernel.to_sa(kernel.q(V))
+    policy = proper_greedy(m, Q, 10 * tol)
+    if g == 1.0 and status == "converged":
+        V, Q, policy, polished = polish_undiscounted(m, V, Q, 10 * tol)
+        if polished:
+            bound = "gamma = 1: exact value of the greedy policy (no a-priori bound on ||V - V*||)"
+            message = f"converged: {bound}"
     progress(message, force=True)
     return SolverResult(
         V=V,
         Q=Q,
-        policy=np.argmax(Q, axis=1).astype(np.intp),
+        policy=policy,
         converged=status == "converged",
         iterations=k,
         residuals=np.asarray(residuals),

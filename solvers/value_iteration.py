@@ -43,15 +43,18 @@ import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError
+from mdp._linear import proper_greedy
 from mdp._types import FloatArray
 
 from ._common import (
     Progress,
+    check_episodic,
     check_max_iter,
     check_mdp,
     check_tol,
     initial_values,
     macqueen,
+    polish_undiscounted,
 )
 from ._kernels import Backup
 from ._result import SolverResult, warn_not_converged
@@ -127,6 +130,7 @@ def value_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
+    check_episodic(m)
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
     if gauss_seidel:
@@ -155,11 +159,17 @@ def value_iteration(
     else:
         message = f"converged: {bound}"
     Q = _q(m, V)
+    policy = proper_greedy(m, Q, 10 * tol)
+    if m.gamma == 1.0 and status == "converged":
+        V, Q, policy, polished = polish_undiscounted(m, V, Q, 10 * tol)
+        if polished:
+            bound = "gamma = 1: exact value of the greedy policy (no a-priori bound on ||V - V*||)"
+            message = f"converged: {bound}"
     progress(f"done after {k} sweeps, {message}", force=True)
     return SolverResult(
         V=V,
         Q=Q,
-        policy=np.argmax(Q, axis=1).astype(np.intp),
+        policy=policy,
         converged=status == "converged",
         iterations=k,
         residuals=residuals,
