@@ -34,7 +34,7 @@ from .classics import (
 )
 from .grid_classics import GRID_ENTRIES
 
-__all__ = ["names", "make", "describe", "parameters", "parse_params", "WorldError"]
+__all__ = ["names", "make", "describe", "parameters", "parse_params", "parse_map_params", "WorldError"]
 
 
 @dataclass(frozen=True)
@@ -218,15 +218,15 @@ def make(name: str, **params: Any) -> Any:
 
 def _unknown_params_message(name: str, unknown: list[str], valid: list[str]) -> str:
     hints = []
+    lower = {v.lower(): v for v in valid}
     for k in unknown:
-        close = difflib.get_close_matches(k, valid, n=1, cutoff=0.6)
+        close = [lower[k.lower()]] if k.lower() in lower else []
+        close = close or difflib.get_close_matches(k, valid, n=1, cutoff=0.6)
         hints.append(f"{k!r} (did you mean {close[0]!r}?)" if close else repr(k))
     listed = ", ".join(valid) if valid else "none"
     s = "s" if len(unknown) > 1 else ""
-    return (
-        f"world {name!r} has no parameter{s} {', '.join(hints)}; "
-        f"valid parameters: {listed}."
-    )
+    who = name if name.startswith(("world ", "the map", "map ")) else f"world {name!r}"
+    return f"{who} has no parameter{s} {', '.join(hints)}; valid parameters: {listed}."
 
 
 # ------------------------------------------------------ command-line values
@@ -273,23 +273,74 @@ def parse_params(name: str, items: Iterable[str]) -> dict[str, Any]:
     {'is_slippery': False}
     """
     key_name, entry = _entry(name)
-    valid = _parameters(entry.factory)
+    return _parse(key_name, f"world {key_name!r}", _parameters(entry.factory), items)
+
+
+#: GridWorld arguments that take Python objects, not command-line values.
+_PYTHON_ONLY = ("grid_map", "legend", "jumps", "cell_rewards")
+
+
+def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, Any]:
+    """Parse ``["key=value", ...]`` into keyword arguments of :class:`GridWorld`.
+
+    The same conversions as :func:`parse_params`, driven by the defaults of
+    ``GridWorld(...)``; ``wind`` takes comma-separated integers, ``slip`` a
+    number or ``frozenlake``.  ``legend``, ``jumps`` and ``cell_rewards`` take
+    Python objects and are set from Python only.
+
+    Examples
+    --------
+    >>> parse_map_params(["step_reward=-1", "moves=8", "wind=0,1,1,0", "slip=0.2"])
+    {'step_reward': -1.0, 'moves': '8', 'wind': (0, 1, 1, 0), 'slip': 0.2}
+    """
+    from .gridworld import GridWorld
+
+    valid = {k: p for k, p in _parameters(GridWorld).items() if k not in _PYTHON_ONLY}
+    items = [items] if isinstance(items, str) else list(items)
+    for item in items:
+        key = item.partition("=")[0].strip() if isinstance(item, str) else ""
+        if key in _PYTHON_ONLY:
+            msg = (
+                f"map parameter {key!r} takes a Python object; set it from Python: "
+                f"GridWorld(path, {key}=...)."
+            )
+            raise WorldError(msg)
+    special = {}
+    rest = []
+    for item in items:
+        key, _, text = item.partition("=") if isinstance(item, str) else (item, "", "")
+        key, text = key.strip(), text.strip()
+        if key == "wind" and text:
+            special["wind"] = tuple(
+                _number(p.strip(), int, f"map parameter 'wind' of {label}")
+                for p in text.strip("()[] ").split(",") if p.strip()
+            )
+        elif key == "slip" and text.lower() == "frozenlake":
+            special["slip"] = "frozenlake"
+        else:
+            rest.append(item)
+    out = _parse(label, label, valid, rest)
+    out.update(special)
+    return {k: out[k] for k in [i.partition("=")[0].strip() for i in items] if k in out}
+
+
+def _parse(key_name: str, label: str, valid: dict[str, inspect.Parameter], items: Iterable[str]) -> dict[str, Any]:
     if isinstance(items, str):
         items = [items]
     out: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, str) or "=" not in item:
             msg = (
-                f"parameter {item!r} for world {key_name!r} is not of the form "
+                f"parameter {item!r} for {label} is not of the form "
                 f"key=value (e.g. gamma=0.9)."
             )
             raise WorldError(msg)
         key, _, text = item.partition("=")
         key, text = key.strip(), text.strip()
         if key not in valid:
-            raise WorldError(_unknown_params_message(key_name, [key], list(valid)))
+            raise WorldError(_unknown_params_message(label, [key], list(valid)))
         if key in out:
-            msg = f"parameter {key!r} for world {key_name!r} is given twice."
+            msg = f"parameter {key!r} for {label} is given twice."
             raise WorldError(msg)
         out[key] = _convert(text, valid[key].default, key, key_name)
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,14 +51,18 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
         if args.target:
             msg = "give either a world NAME or --map FILE, not both."
             raise CLIError(msg)
+        from .catalogue import parse_map_params
         from .gridworld import GridWorld
 
-        kwargs = _map_params(params)
+        label = os.path.basename(args.map)
+        kwargs = parse_map_params(params, label=f"the map {label!r}")
         if gamma is not None:
             kwargs["gamma"] = gamma
-        if not os.path.exists(args.map):
-            msg = f"map file {args.map!r} does not exist."
+        if not os.path.isfile(args.map):
+            what = "is a directory, not a map file" if os.path.isdir(args.map) else "does not exist"
+            msg = f"map file {args.map!r} {what}."
             raise CLIError(msg)
+        kwargs.setdefault("name", label)
         world = GridWorld(args.map, **kwargs)
         m = world.mdp
         label = os.path.basename(args.map)
@@ -84,29 +89,6 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
         world = catalogue.make(args.target, **kwargs)
         m, label = world.mdp, args.target
     return world, m, label
-
-
-def _map_params(params: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in params:
-        if "=" not in item:
-            msg = f"--param {item!r}: expected key=value."
-            raise CLIError(msg)
-        key, value = item.split("=", 1)
-        out[key.strip()] = _guess_value(value.strip())
-    return out
-
-
-def _guess_value(text: str) -> Any:
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
 
 
 # ------------------------------------------------------------------ solving
@@ -166,11 +148,16 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     # progress on stderr when a person watches (a terminal), or when asked
     verbose = args.verbose or (sys.stderr.isatty() and not args.quiet)
     res = _solve(m, args.method, args.tol, verbose)
+    out = None if check_only else args.out
+    if out:
+        _write_figure(world, m, res, out, label)
     print(
         f"{res.method}: {'converged' if res.converged else 'NOT converged'} after "
         f"{res.iterations} iteration(s) in {res.elapsed:.3f} s"
         + (f"; ||V - V*|| <= {res.error_bound:.2e}" if np.isfinite(res.error_bound) else "")
     )
+    if not np.isfinite(res.error_bound) and m.gamma == 1.0:
+        print(f"  ({res.bound})")
     if _is_grid(world) and not check_only:
         print("V*:")
         print(_grid_text(world, res.V, None))
@@ -179,12 +166,15 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     elif not check_only and m.n_states <= 30:
         names = m.names
         for s in range(m.n_states):
-            print(f"  {names.states[s]:>10}  V* = {res.V[s]: .6f}  action {names.actions[res.policy[s]]}")
-    report = bellman.verify(m, V_star=res.V, Q_star=res.Q, tol=args.check_tol)
+            action = "(terminal)" if m.terminal[s] else f"action {names.actions[res.policy[s]]}"
+            print(f"  {names.states[s]:>10}  V* = {res.V[s]: .6f}  {action}")
+    elif not check_only:
+        hint = f"see {out}" if out else "add --out FILE.png to draw them"
+        print(f"({m.n_states} states: V* and the policy are not listed here; {hint})")
+    report = bellman.verify(m, V_star=res.V, Q_star=res.Q, pi_star=res.policy, tol=args.check_tol)
     print(report)
-    if not check_only and args.out:
-        _write_figure(world, m, res, args.out, label)
-        print(f"wrote {args.out}")
+    if out:
+        print(f"wrote {out}")
     return 0 if report.ok else 1
 
 
@@ -192,18 +182,20 @@ def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from . import plot
 
-    if _is_grid(world):
+    if world is not None and hasattr(plot, "world_figure"):
+        fig = plot.world_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
+    elif _is_grid(world):
         fig = plot.value_policy_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
     else:
-        fig, ax = plt.subplots(figsize=(max(6, 0.4 * m.n_states), 4))
+        fig = Figure(figsize=(min(max(6.0, 0.4 * m.n_states), 14.0), 4.0))
+        ax = fig.add_subplot()
         plot.value_bars(m, res.V, ax=ax)
         ax.set_title(f"{label}: V*")
     fig.savefig(out, dpi=120, bbox_inches="tight")
-    plt.close(fig)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -229,6 +221,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"start distribution over {start.size} state(s)")
     if not m.action_mask.all():
         print(f"action mask: {int((~m.action_mask).sum())} unavailable (state, action) pairs")
+    if args.target and not args.target.endswith(".npz") and not args.map:
+        from . import catalogue
+
+        params = catalogue.parameters(args.target)
+        if params:
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            print(f"parameters (--param key=value): {shown}")
     return 0
 
 
@@ -237,26 +236,39 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    from .graph_plot import mdp_graph
+    from . import graph_plot
 
     policy = None
     if args.policy:
         policy = _solve(m, "pi", 1e-9, False).policy
-    fig, ax = plt.subplots(figsize=(8, 6))
-    mdp_graph(m, policy, ax=ax)
+    layout = "auto"
+    if world is not None and hasattr(graph_plot, "world_layout"):
+        layout = graph_plot.world_layout(world) or "auto"
+    kwargs: dict[str, Any] = {"layout": layout}
+    if args.max_states is not None:
+        kwargs["max_states"] = args.max_states
+    size = (8.0, 6.0)
+    if _is_grid(world):
+        nrow, ncol = world.shape
+        size = (min(16.0, 1.2 * ncol + 2), min(14.0, 1.2 * nrow + 1.5))
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    graph_plot.mdp_graph(m, policy, ax=ax, **kwargs)
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
     fig.savefig(args.out, dpi=120, bbox_inches="tight")
-    plt.close(fig)
     print(f"wrote {args.out}")
     return 0
 
 
 def _cmd_save(args: argparse.Namespace) -> int:
     _, m, label = _load_target(args)
-    m.save(args.out)
-    print(f"wrote {args.out} ({_summary(label, m)})")
+    out = args.out if args.out.endswith(".npz") else args.out + ".npz"
+    m.save(out)
+    print(f"wrote {out} ({_summary(label, m)})")
+    if out != args.out:
+        print("(numpy's .npz format: the suffix was added)")
     return 0
 
 
@@ -273,7 +285,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("target", nargs="?", help="catalogue world name, or an .npz file from MDP.save")
         sp.add_argument("--map", metavar="FILE", help="a gridworld text map file")
         sp.add_argument("--param", "-p", action="append", metavar="KEY=VALUE",
-                        help="world parameter (repeatable)")
+                        help="world or map parameter (repeatable); `mdpkit show NAME` lists them")
 
     sub.add_parser("list", help="list the catalogue worlds")
     sp = sub.add_parser("show", help="describe a world")
@@ -282,9 +294,11 @@ def _parser() -> argparse.ArgumentParser:
                       ("check", "solve and verify; exit 1 if an identity fails")):
         sp = sub.add_parser(name, help=hlp)
         target(sp)
-        sp.add_argument("--method", choices=sorted(_METHODS), default="vi")
+        sp.add_argument("--method", choices=sorted(_METHODS), default="vi",
+                        help="vi: value iteration (default), pi: policy iteration, "
+                             "mpi: modified policy iteration, lp: linear programming")
         sp.add_argument("--gamma", type=float, default=None, help="override the discount")
-        sp.add_argument("--tol", type=float, default=1e-10, help="solver tolerance on ||V - V*||")
+        sp.add_argument("--tol", type=float, default=1e-10, help="solver tolerance on ||V - V*|| (guaranteed when gamma < 1)")
         sp.add_argument("--check-tol", type=float, default=1e-6, help="tolerance of the Bellman checks")
         sp.add_argument("--verbose", "-v", action="store_true",
                         help="show solver progress (default when stderr is a terminal)")
@@ -295,6 +309,8 @@ def _parser() -> argparse.ArgumentParser:
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.png")
     sp.add_argument("--policy", action="store_true", help="draw the optimal policy's chain only")
+    sp.add_argument("--max-states", type=int, default=None, metavar="N",
+                    help="draw graphs with up to N states (default: the drawing's own limit)")
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
@@ -314,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...G
     terminal states: (0, 0), (3, 3)
     start distribution over 14 state(s)
+    parameters (--param key=value): gamma=1.0
     0
     """
     parser = _parser()
@@ -329,8 +346,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": _cmd_graph,
         "save": _cmd_save,
     }
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"mdpkit {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = one_line_warning
+            return handlers[args.command](args)
+    except BrokenPipeError:  # e.g. `mdpkit solve ... | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (CLIError, ValueError, KeyError, OSError) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"mdpkit {args.command}: error: {text}", file=sys.stderr)

@@ -137,3 +137,48 @@ def test_solution_matches_library_call(capsys):
     world = worlds.make("gridworld-4x4")
     V = value_iteration(world.mdp, tol=1e-10).V
     assert np.allclose(V.reshape(4, 4)[0], [0, -1, -2, -3])
+
+
+def test_map_params_are_typed_and_checked(capsys, tmp_path):
+    path = tmp_path / "m.txt"
+    path.write_text("S..#\n.#..\n...G\n")
+    code, _, err = run(capsys, "solve", "--map", str(path), "-p", "stepreward=-1")
+    assert code == 2 and "did you mean 'step_reward'" in err and err.count("\n") == 1
+    code, out, _ = run(capsys, "solve", "--map", str(path), "-p", "moves=8", "-p", "step_reward=-1",
+                       "-p", "wind=0,1,0,0")
+    assert code == 0 and "UP_RIGHT" in out and "all identities hold" in out
+    code, _, err = run(capsys, "solve", "--map", str(path), "-p", "legend=x")
+    assert code == 2 and "set it from Python" in err
+    code, _, err = run(capsys, "solve", "--map", str(tmp_path))
+    assert code == 2 and "is a directory" in err
+
+
+def test_warnings_are_one_line(capsys, tmp_path):
+    path = tmp_path / "walled.txt"
+    path.write_text("S.#.\n..#G\n")
+    code, _, err = run(capsys, "show", "--map", str(path))
+    assert code == 0
+    assert err.startswith("mdpkit show: warning:") and "walled.txt" in err
+    assert "cli.py" not in err  # no source location, no traceback
+
+
+def test_save_adds_the_npz_suffix_and_says_so(capsys, tmp_path):
+    code, out, _ = run(capsys, "save", "gridworld-4x4", "--out", str(tmp_path / "g"))
+    assert code == 0 and (tmp_path / "g.npz").exists() and "g.npz" in out
+
+
+def test_gamma_one_without_terminal_states_is_a_clear_error(capsys):
+    code, _, err = run(capsys, "solve", "gridworld-5x5", "--gamma", "1")
+    assert code == 2 and "no terminal states" in err
+
+
+def test_show_lists_parameters_and_solve_checks_the_returned_policy(capsys):
+    code, out, _ = run(capsys, "show", "gamblers-problem")
+    assert code == 0 and "p_h=0.4" in out
+    code, out, _ = run(capsys, "check", "frozenlake-4x4", "--method", "lp")
+    assert code == 0 and "V^{pi*} = V*" in out
+
+
+def test_large_non_grid_world_points_to_the_figure(capsys):
+    code, out, _ = run(capsys, "solve", "jacks-car-rental", "--method", "pi")
+    assert code == 0 and "not listed here" in out
