@@ -27,9 +27,8 @@ single state is asked for.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -38,6 +37,9 @@ from scipy.sparse import csgraph
 from . import _structure
 from ._errors import MDPError
 from ._linear import policy_matrices
+
+if TYPE_CHECKING:
+    import networkx as nx
 from ._types import BoolArray, IntArray
 from .model import MDP, STOCHASTIC_ATOL
 from .policy import check_policy, to_matrix
@@ -139,6 +141,8 @@ def to_networkx(
     """
     min_prob = _check_min_prob(min_prob)
     S, A = m.n_states, m.n_actions
+    import networkx as nx  # imported here: `import mdp` stays fast
+
     G = nx.DiGraph(
         chain=policy is not None, gamma=m.gamma, action_names=m.names.actions
     )

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
+from scipy import special
 
 from mdp import MDP, MDPError
 from mdp._types import FloatArray, RNGLike
@@ -450,21 +450,21 @@ def _location_kernel(
     ``ret ~ Poisson(lam_ret)`` returns, capped at ``n_max``.
     """
     n = np.arange(n_max + 1)
-    pmf_req = stats.poisson.pmf(n, lam_req)
+    pmf_req = _poisson_pmf(n, lam_req)
     # E[min(req, m)] = sum_{j < m} P(req > j)
     expected_rentals = np.concatenate(
-        [[0.0], np.cumsum(stats.poisson.sf(n[:-1], lam_req))]
+        [[0.0], np.cumsum(_poisson_sf(n[:-1], lam_req))]
     )
     m, c = n[:, None], n[None, :]
     # after renting, c = m - min(req, m) cars are left: P(c) = pmf(m - c) for
     # 0 < c <= m, and c = 0 takes the tail P(req >= m)
     rent = np.where((c > 0) & (c <= m), pmf_req[np.clip(m - c, 0, n_max)], 0.0)
-    rent[:, 0] = stats.poisson.sf(n - 1, lam_req)
+    rent[:, 0] = _poisson_sf(n - 1, lam_req)
     # returns: n' = min(c + ret, n_max); the cap collects the tail P(ret >= n_max - c)
     c, n_next = n[:, None], n[None, :]
-    pmf_ret = stats.poisson.pmf(n, lam_ret)
+    pmf_ret = _poisson_pmf(n, lam_ret)
     ret = np.where(n_next >= c, pmf_ret[np.clip(n_next - c, 0, n_max)], 0.0)
-    ret[:, n_max] = stats.poisson.sf(n_max - n - 1, lam_ret)
+    ret[:, n_max] = _poisson_sf(n_max - n - 1, lam_ret)
     return rent @ ret, expected_rentals
 
 
@@ -912,3 +912,18 @@ def garnet_world(
         },
         source="Archibald, McKinnon & Thomas (1995)",
     )
+
+
+def _poisson_pmf(k: np.ndarray, lam: float) -> FloatArray:
+    """``P(X = k)`` for ``X ~ Poisson(lam)`` (scipy.special, not scipy.stats:
+    importing scipy.stats costs ~0.3 s at every ``mdpkit`` start)."""
+    k = np.asarray(k, dtype=np.float64)
+    if lam == 0:
+        return (k == 0).astype(np.float64)
+    return np.exp(k * np.log(lam) - lam - special.gammaln(k + 1.0))
+
+
+def _poisson_sf(k: np.ndarray, lam: float) -> FloatArray:
+    """``P(X > k)`` for ``X ~ Poisson(lam)`` (1 for ``k < 0``)."""
+    k = np.asarray(k, dtype=np.float64)
+    return np.where(k < 0, 1.0, special.pdtrc(np.maximum(k, 0.0), lam))
