@@ -357,7 +357,9 @@ class MDP:
                 f"`P` row {k} = P(.|state {k // A}, action {k % A}) sums to "
                 f"{sums[k]:.10g}, not 1 ({bad.size} such row(s): {_where(bad, A)}). "
                 f"Normalise the row, or mark the action unavailable with "
-                f"`action_mask`."
+                f"`action_mask`"
+                + (", or the state terminal with `terminal`" if sums[k] == 0 else "")
+                + "."
             )
             raise MDPError(msg)
 
@@ -503,6 +505,16 @@ class MDP:
     def names(self) -> Names:
         """State and action names: ``names.states``, ``names.actions``."""
         return self._names
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """State names (the constructor's ``state_names``); ``names.states``."""
+        return self._names.states
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """Action names (the constructor's ``action_names``); ``names.actions``."""
+        return self._names.actions
 
     @property
     def has_mask(self) -> bool:

@@ -16,6 +16,7 @@ the exact ``p0 . V^pi`` of :func:`solvers.expected_return`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,6 +197,10 @@ def monte_carlo_return(
 ) -> tuple[float, float]:
     """Estimate ``J(pi)`` by averaging discounted returns of sampled episodes.
 
+    With ``gamma = 1``, episodes cut off by ``horizon`` before reaching a
+    terminal state make the estimate a ``horizon``-step return; a
+    ``RuntimeWarning`` says how many.
+
     Returns
     -------
     mean, standard_error : float
@@ -211,11 +216,16 @@ def monte_carlo_return(
     (1.0, 0.0)
     """
     gen = _rng(rng)
-    returns = np.array(
-        [
-            discounted_return(rollout(m, pi, horizon=horizon, rng=gen).rewards, m.gamma)
-            for _ in range(int(n_episodes))
-        ]
-    )
+    episodes = [rollout(m, pi, horizon=horizon, rng=gen) for _ in range(int(n_episodes))]
+    returns = np.array([discounted_return(tau.rewards, m.gamma) for tau in episodes])
+    cut = sum(not tau.terminated for tau in episodes)
+    if cut and m.gamma == 1.0:
+        warnings.warn(
+            f"{cut} of {len(episodes)} episodes reached the horizon ({horizon} steps) "
+            f"without terminating: with gamma = 1 this estimates the {horizon}-step "
+            f"return, not J(pi) (is the policy proper?).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     se = float(returns.std(ddof=1) / np.sqrt(returns.size)) if returns.size > 1 else float("nan")
     return float(returns.mean()), se

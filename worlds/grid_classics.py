@@ -450,7 +450,7 @@ GRID_ENTRIES: dict[str, tuple[Callable[..., GridWorld], str]] = {
     ),
     "windy-gridworld": (
         windy_gridworld,
-        "Sutton & Barto Ex. 6.5: 7x10 grid with upward wind; king's moves, stay, stochastic.",
+        "Sutton & Barto Ex. 6.5: 7x10 grid with upward wind (params: king_moves, stay, stochastic).",
     ),
     "frozenlake-4x4": (
         frozenlake_4x4,

@@ -147,7 +147,8 @@ def test_row_sum_message_counts_all_bad_rows():
     P[1, 1] = [0.7, 0.7]
     with raises("`P` row 0 = P(.|state 0, action 0) sums to 0, not 1 (2 such row(s): "
                 "(state 0, action 0), (state 1, action 1)). Normalise the row, or "
-                "mark the action unavailable with `action_mask`."):
+                "mark the action unavailable with `action_mask`, or the state "
+                "terminal with `terminal`."):
         MDP(P, R=np.zeros(2), gamma=0.9)
 
 
