@@ -303,3 +303,24 @@ def test_load_other_format_version(tmp_path):
     with pytest.raises(MDPError, match=re.escape(
             "is in MDP file format 99; this version of mdpkit reads format 1.")):
         load(path)
+
+
+def test_monte_carlo_return_warns_when_gamma_one_episodes_are_cut_off():
+    from mdp.trajectory import monte_carlo_return
+
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = 1.0  # action 0 loops forever
+    P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    R = np.zeros((2, 2, 2))
+    R[0, 1, 1] = 1.0
+    m = MDP(P, R, gamma=1.0, terminal=[1], p0=[1.0, 0.0])
+    with pytest.warns(RuntimeWarning, match="10 of 10 episodes reached the horizon"):
+        assert monte_carlo_return(m, [0, 0], n_episodes=10, horizon=5, rng=0) == (0.0, 0.0)
+    assert monte_carlo_return(m, [1, 0], n_episodes=10, rng=0) == (1.0, 0.0)
+
+
+def test_state_and_action_names_mirror_the_constructor():
+    m = MDP(np.ones((2, 1, 2)) / 2, np.zeros(2), 0.5, state_names=["a", "b"], action_names=["go"])
+    assert m.state_names == ("a", "b") == m.names.states
+    assert m.action_names == ("go",) == m.names.actions
