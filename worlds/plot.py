@@ -22,6 +22,22 @@ Conventions
 * Wall cells are not states: they are drawn in dark grey with a hatch and
   never take part in a colour scale.  Non-finite values (NaN, and the
   ``-inf`` of unavailable actions in ``Q``) are left blank.
+* Terminal cells (with ``mark_terminals``, the default of the value, policy
+  and Q maps) are *tiles*: a fixed fill by kind (goal green, hole dark
+  blue, any other terminal grey) with the cell's letter, no number, no
+  arrow, no Q wedges, and outside the colour scale (their value is 0 by
+  convention and would otherwise stretch it).  The letter is the cell's
+  map character (``G`` and ``H`` in the built-in maps, ``+`` and ``-`` in
+  ``russell-norvig-4x3``, whose ``-`` is a hole paying -1 on entry), or
+  ``G`` / ``H`` / ``T`` for a world without ``.chars``: it names the cell
+  as the map does, and the fill, not the letter, tells its kind.
+* Cliff cells (stepping in pays the cliff reward and sends the agent back
+  to the start, so it is never *in* one) are always tiles: red-brown,
+  hatched, labelled ``C``, outside every colour scale, with no number,
+  arrow or wedge.
+* :func:`world_figure` draws any world: the grid maps for a grid world,
+  heatmaps for a world whose states form a 2-D grid (``grid_shape``),
+  curves for a 1-D world (``x``), a bar chart or sorted values otherwise.
 
 Finding the artists
 -------------------
@@ -39,8 +55,15 @@ gid                    artist
 ``GID_WEDGES``         the Q wedges (a ``PolyCollection``, ``A`` per cell)
 ``GID_ANNOTATION``     a number printed in a cell (one ``Text`` each)
 ``GID_MARKER``         a cell label: ``"S"``, ``"G"``, ``"H"``, ``"C"``, ``"T"``
+                       (or the map character of a terminal / cliff cell)
 ``GID_OUTLINE``        the outline of a terminal cell (one ``Rectangle`` each)
+``GID_TILES``          the terminal tiles (a ``PatchCollection``, one each)
+``GID_CLIFFS``         the cliff tiles (a ``PatchCollection``, one each)
+``GID_POLICY``         :func:`world_figure`: the policy image, line or bars
 =====================  =======================================================
+
+In :func:`world_figure` the value heatmap or value line also has gid
+``GID_VALUES``.
 """
 
 from __future__ import annotations
@@ -67,6 +90,7 @@ __all__ = [
     "value_bars",
     "convergence",
     "value_policy_figure",
+    "world_figure",
 ]
 
 GID_VALUES = "mdpkit-values"
@@ -77,6 +101,9 @@ GID_WEDGES = "mdpkit-wedges"
 GID_ANNOTATION = "mdpkit-annotation"
 GID_MARKER = "mdpkit-marker"
 GID_OUTLINE = "mdpkit-outline"
+GID_TILES = "mdpkit-tiles"
+GID_CLIFFS = "mdpkit-cliffs"
+GID_POLICY = "mdpkit-policy"
 
 #: Grids up to this many rows and columns get numbers in their cells when
 #: ``annotate=None`` (Q maps: :data:`_AUTO_ANNOTATE_Q`).
@@ -86,8 +113,16 @@ _AUTO_ANNOTATE_Q = 8
 _ALL_TICKS = 20
 _WALL_COLOR = "#3c3c3c"
 _WALL_HATCH_COLOR = "#7a7a7a"
-#: Letters of the cell kinds that get a label.
+#: Letters of the cell kinds that get a label (without a map character).
 _KIND_LETTER = {"goal": "G", "hole": "H", "start": "S", "cliff": "C"}
+#: Fixed fills of the tiles: terminal cells by kind, and cliff cells.
+_TILE_FILL = {
+    "goal": "#1f7f38",
+    "hole": "#16264a",
+    "terminal": "#9a9a9a",
+    "cliff": "#a2472a",
+}
+_CLIFF_HATCH_COLOR = "#d98a66"
 
 Fmt = str | Callable[[float], str]
 
@@ -135,7 +170,8 @@ def value_map(
         ``float -> str``.
     vmin, vmax : float, optional
         Limits of the colour scale; default the minimum and maximum of the
-        finite values of ``V`` (walls take no part).
+        finite values of ``V`` over the coloured cells (walls, cliffs and
+        marked terminal cells take no part).
     colorbar : bool
         Add a colour bar beside the map.
     label : str
@@ -145,13 +181,16 @@ def value_map(
     show_walls : bool
         Draw the wall cells (dark grey, hatched); otherwise they are blank.
     mark_terminals : bool
-        Outline terminal cells and label them ``"G"`` (goal), ``"H"`` (hole)
-        or ``"T"``, in place of their value (which is 0).
+        Draw terminal cells as tiles (goal green, hole dark blue, other
+        terminals grey; see the module docstring), outlined and labelled
+        with their map character (``"G"``, ``"H"``, ...) in place of their
+        value (which is 0), and leave them out of the colour scale.
+        ``False``: colour them by their value like any cell.
     mark_start : bool
         Label start cells ``"S"`` in their top-left corner, and there too
-        cliff cells ``"C"`` and jump cells their map letter.  No ``"S"``
-        when half the cells or more may start (a map without ``S``, whose
-        start distribution is spread over the floor).
+        jump cells their map letter.  No ``"S"`` when half the cells or more
+        may start (a map without ``S``, whose start distribution is spread
+        over the floor).  Cliff cells are always cliff tiles (``"C"``).
 
     Returns
     -------
@@ -179,8 +218,8 @@ def value_map(
     >>> fig, ax = plt.subplots()
     >>> ax = value_map(world, V, ax=ax)
     >>> image = ax.images[0]
-    >>> image.get_clim()                      # min and max of V
-    (-5.0, 0.0)
+    >>> image.get_clim()                      # min and max of V, goal aside
+    (-5.0, -1.0)
     >>> bool(image.get_array().mask[0, 3])    # the wall is not coloured
     True
     >>> sorted(t.get_text() for t in ax.texts if t.get_text().isalpha())
@@ -190,7 +229,8 @@ def value_map(
     ax = _axes(ax)
     g = _grid(world, "value_map")
     v = _per_state(V, "V", g)
-    norm = _linear_norm(v, vmin, vmax, "V")
+    tiles = _tile_kinds(g, mark_terminals)
+    norm = _linear_norm(v[tiles == ""], vmin, vmax, "V")
     _heatmap(
         ax,
         g,
@@ -203,7 +243,7 @@ def value_map(
         label=label,
         title=title,
         show_walls=show_walls,
-        mark_terminals=mark_terminals,
+        tiles=tiles,
         mark_start=mark_start,
     )
     return ax
@@ -273,7 +313,7 @@ def policy_map(
 
     Notes
     -----
-    Terminal and wall cells get no arrow.  A deterministic policy draws one
+    Terminal, cliff and wall cells get no arrow.  A deterministic policy draws one
     arrow per cell, centred on it.  A stochastic policy draws, from the cell
     centre, one arrow per action with ``pi(a|s) > 0``, its length
     proportional to the probability (the longest possible reaches the cell's
@@ -302,9 +342,10 @@ def policy_map(
     p = check_policy(world.mdp, pi)
     scale = _positive(scale, "scale")
     values = None
+    tiles = _tile_kinds(g, mark_terminals)
     if V is not None:
         v = _per_state(V, "V", g)
-        norm = _linear_norm(v, vmin, vmax, "V")
+        norm = _linear_norm(v[tiles == ""], vmin, vmax, "V")
         im = _heatmap(
             ax,
             g,
@@ -317,7 +358,7 @@ def policy_map(
             label=label,
             title=title,
             show_walls=show_walls,
-            mark_terminals=mark_terminals,
+            tiles=tiles,
             mark_start=mark_start,
             text_below=True,
         )
@@ -328,7 +369,7 @@ def policy_map(
             g,
             title=title,
             show_walls=show_walls,
-            mark_terminals=mark_terminals,
+            tiles=tiles,
             mark_start=mark_start,
         )
     texts_below = values is not None and any(
@@ -371,7 +412,8 @@ def q_map(
     ax : matplotlib.axes.Axes, optional
         Where to draw; default the current Axes.
     cmap, fmt, vmin, vmax, colorbar, label, title, show_walls, mark_terminals, mark_start
-        As in :func:`value_map` (limits default to the finite values of Q).
+        As in :func:`value_map` (limits default to the finite values of Q
+        in the cells that get wedges).
     annotate : bool, optional
         Print each ``Q(s, a)`` in its wedge.  ``None``: on for grids of up to
         8 rows and columns with at most 5 actions.
@@ -380,7 +422,8 @@ def q_map(
     -------
     matplotlib.axes.Axes
         The wedges are one ``PolyCollection`` with gid :data:`GID_WEDGES`:
-        ``A`` polygons per non-wall cell, state by state, actions in order.
+        ``A`` polygons per cell that is not a wall, a cliff or a marked
+        terminal (those are tiles), state by state, actions in order.
 
     Raises
     ------
@@ -411,7 +454,7 @@ def q_map(
     >>> fig, ax = plt.subplots()
     >>> ax = q_map(world, Q, ax=ax)
     >>> [len(c.get_paths()) for c in ax.collections if c.get_gid() == GID_WEDGES]
-    [24]
+    [20]
     >>> plt.close(fig)
     """
     ax = _axes(ax)
@@ -423,9 +466,11 @@ def q_map(
             f"value per state (non-wall cell) and action of {g.describe}."
         )
         raise ValueError(msg)
-    finite = np.isfinite(q)
+    tiles = _tile_kinds(g, mark_terminals)
+    drawn = tiles == ""
+    finite = np.isfinite(q) & drawn[:, None]
     norm = _linear_norm(q[finite], vmin, vmax, "Q")
-    polys, owners = _wedge_polygons(g)
+    polys, owners = _wedge_polygons(g, drawn)
     values = np.ma.masked_invalid(q[owners[:, 0], owners[:, 1]])
     from matplotlib.collections import PolyCollection
 
@@ -442,6 +487,7 @@ def q_map(
     )
     ax.add_collection(coll)
     _frame(ax, g, title=title, grid_color=None)
+    _tiles(ax, g, tiles)
     if show_walls:
         _walls(ax, g)
     if colorbar:
@@ -450,8 +496,7 @@ def q_map(
     if annotate is None:
         annotate = max(g.shape) <= _AUTO_ANNOTATE_Q and g.A <= 5
     if annotate:
-        skip = g.terminal if mark_terminals else np.zeros(g.S, dtype=bool)
-        _wedge_texts(ax, g, q, coll, fmt, cell_pts, skip=skip)
+        _wedge_texts(ax, g, q, coll, fmt, cell_pts, skip=~drawn)
     # labels contrast with the mean colour of the cell's wedges
     rgba = coll.cmap(coll.norm(np.where(finite, q, 0.0))) * finite[..., None]
     count = finite.sum(axis=1)[:, None]
@@ -459,12 +504,11 @@ def q_map(
     _markers(
         ax,
         g,
-        mark_terminals,
+        tiles,
         mark_start,
         cell_pts,
         corner=True,
         colors=_contrast(mean),
-        outline_terminals=mark_terminals,
     )
     return ax
 
@@ -510,8 +554,9 @@ def occupancy_map(
         Colour-bar label; default ``"d(s)"`` (``"d(s) / sum d"`` when
         normalised).
     mark_terminals : bool
-        Label terminal cells in place of their occupancy; off by default, as
-        the occupancy of a terminal cell is informative.
+        Draw terminal cells as tiles in place of their occupancy (see
+        :func:`value_map`); off by default, as the occupancy of a terminal
+        cell is informative.  Cliff cells (never occupied) are always tiles.
 
     Returns
     -------
@@ -569,10 +614,11 @@ def occupancy_map(
         x = x / total
     if label is None:
         label = "d(s) / sum d" if normalize else "d(s)"
+    tiles = _tile_kinds(g, mark_terminals)
     if log:
         from matplotlib.colors import LogNorm
 
-        pos = x[x > 0]
+        pos = x[(x > 0) & (tiles == "")]
         if pos.size == 0:
             msg = "`d` has no positive entry, so a log colour scale is empty; use log=False."
             raise ValueError(msg)
@@ -584,7 +630,7 @@ def occupancy_map(
         norm = LogNorm(lo, hi)
         x = np.where(x > 0, x, np.nan)
     else:
-        norm = _linear_norm(x, vmin, vmax, "d")
+        norm = _linear_norm(x[tiles == ""], vmin, vmax, "d")
     _heatmap(
         ax,
         g,
@@ -597,7 +643,7 @@ def occupancy_map(
         label=label,
         title=title,
         show_walls=show_walls,
-        mark_terminals=mark_terminals,
+        tiles=tiles,
         mark_start=mark_start,
     )
     return ax
@@ -894,6 +940,400 @@ def value_policy_figure(
     return fig
 
 
+def world_figure(
+    world: Any,
+    V: npt.ArrayLike,
+    pi: npt.ArrayLike,
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """A figure of the values ``V`` and policy ``pi`` of any world.
+
+    What ``mdpkit solve --out fig.png`` writes.  The picture follows what
+    the world knows about its states:
+
+    =========================  ================================================
+    world                      figure
+    =========================  ================================================
+    grid world (``.shape``     :func:`value_policy_figure`: the value map with
+    and ``.cell``)             the policy's arrows (one Axes)
+    ``grid_shape`` (a 2-D      two heatmaps side by side, the first index of
+    state grid, e.g. Jack's    the grid on the vertical axis increasing
+    car rental)                upward, the second on the horizontal axis (as
+                               Sutton & Barto's Figure 4.2): ``V`` and the
+                               policy's action, each with a colour bar
+    ``x`` (1-D, e.g. the       two stacked panels sharing ``x``: ``V`` as a
+    gambler, random walk,      line (markers with few states) and the
+    river swim, forest)        action per state (as Figure 4.3's "final
+                               policy (stake)"); one panel when there is a
+                               single action
+    anything else (a plain     :func:`value_bars` for up to 60 states, else
+    MDP, Garnet)               the values sorted, as a curve; points or bars
+                               coloured by the policy's action (legend) when
+                               there are at most 10 actions
+    =========================  ================================================
+
+    Actions are drawn by their *label*: when every label is a number,
+    optionally after a common word (``"-5" .. "+5"``, ``"stake 1"``), the
+    policy is that number (a diverging colour map centred at 0 when it takes
+    both signs; the word names the axis), otherwise a category (the action
+    names on the axis).  Terminal states are left out of the curves and
+    heatmaps (their value is 0 by convention and they have no decision);
+    in a 1-D figure a dotted vertical line marks each.
+
+    The figure is created without pyplot (nothing to close); save it with
+    ``fig.savefig(path)``.
+
+    Parameters
+    ----------
+    world : grid world, :class:`worlds.World` or :class:`mdp.MDP`
+        Anything with an ``.mdp``, or the MDP itself.
+    V : array_like (S,)
+        Values, e.g. ``result.V``.
+    pi : array_like, int (S,) or float (S, A)
+        Policy, e.g. ``result.policy``; a stochastic policy is drawn by its
+        most probable action in each state.
+    title : str, optional
+        Title; default the world's ``name`` (none for a plain MDP).  It is
+        the map's Axes title for a grid world, the figure's suptitle
+        (``fig.get_suptitle()``) otherwise.
+    figsize : (float, float), optional
+        Size in inches; default a fixed size per kind of figure (about
+        11 x 4.8 for a 2-D state grid, 7.5 x 6 for a 1-D world, 8 x 4
+        otherwise), whatever the number of states.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The value Axes first, then the policy Axes (colour bars are
+        further Axes).  The value image or line and the policy image or
+        line have gids :data:`GID_VALUES` and :data:`GID_POLICY`; policy
+        bars are ``ax.containers[0]``.
+
+    Raises
+    ------
+    TypeError
+        If ``world`` is neither an MDP nor has an ``.mdp``.
+    ValueError
+        If ``V`` is not ``(S,)``, ``pi`` does not fit the MDP (a
+        :class:`mdp.PolicyError`), or the world's ``grid_shape`` or ``x``
+        does not hold its states.
+
+    Examples
+    --------
+    >>> import worlds
+    >>> from worlds.plot import world_figure
+    >>> from solvers import value_iteration
+    >>> world = worlds.make("gamblers-problem")
+    >>> sol = value_iteration(world.mdp, tol=1e-9)
+    >>> fig = world_figure(world, sol.V, sol.policy)
+    >>> fig.get_suptitle(), [ax.get_ylabel() for ax in fig.axes]
+    ('gamblers-problem', ['V(s)', 'stake'])
+    >>> lo, hi = fig.axes[1].get_xlim()       # capital 0 .. 100
+    >>> bool(lo <= 0 and hi >= 100)
+    True
+    """
+    if hasattr(world, "shape") and hasattr(world, "cell"):
+        return value_policy_figure(world, V, pi, title=title, figsize=figsize)
+    from matplotlib.figure import Figure
+
+    m, name = _as_mdp(world, "world")
+    S = m.n_states
+    v = _vector(V, "V", S)
+    p = check_policy(m, pi)
+    act = p if p.ndim == 1 else np.argmax(p, axis=1)
+    if title is None:
+        title = name or None
+    grid_shape = getattr(world, "grid_shape", None)
+    x = getattr(world, "x", None)
+    if grid_shape is not None:
+        shape = tuple(int(n) for n in grid_shape)
+        if len(shape) != 2 or shape[0] * shape[1] != S:
+            msg = (
+                f"`world.grid_shape` is {tuple(grid_shape)}, which does not hold "
+                f"the {S} states of its MDP; give (n0, n1) with n0 * n1 = S."
+            )
+            raise ValueError(msg)
+        fig = Figure(figsize=figsize or (11.0, 4.8), layout="constrained")
+        _surface_panels(fig, world, m, v, act, shape)
+    elif x is not None:
+        xs = _as_float(x, "world.x")
+        if xs.shape != (S,):
+            msg = (
+                f"`world.x` has shape {xs.shape}; expected ({S},), one position "
+                f"per state of its MDP."
+            )
+            raise ValueError(msg)
+        tall = m.n_actions > 1
+        size = figsize or ((7.5, 6.0) if tall else (7.5, 3.8))
+        fig = Figure(figsize=size, layout="constrained")
+        _line_panels(fig, world, m, v, act, xs)
+    else:
+        fig = Figure(figsize=figsize or (8.0, 4.0), layout="constrained")
+        _state_panel(fig, m, v, act)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _action_numbers(labels: Sequence[str]) -> tuple[np.ndarray | None, str]:
+    """The numbers of numeric action labels, and their common word.
+
+    ``"-5" .. "+5"`` gives ``(-5 .. 5, "")``; ``"stake 1" ..`` gives
+    ``(1 .., "stake")``; anything else (names, mixed words, repeated
+    numbers) gives ``(None, "")``.
+    """
+    import re
+
+    pattern = re.compile(r"^(?:(.*\S)\s+)?([+-]?\d+(?:\.\d+)?)$")
+    words, numbers = set(), []
+    for label in labels:
+        match = pattern.match(str(label).strip())
+        if match is None:
+            return None, ""
+        words.add(match.group(1) or "")
+        numbers.append(float(match.group(2)))
+    out = np.array(numbers)
+    if len(words) != 1 or np.unique(out).size != out.size:
+        return None, ""
+    return out, words.pop()
+
+
+def _surface_panels(
+    fig: Figure,
+    world: Any,
+    m: MDP,
+    v: np.ndarray,
+    act: np.ndarray,
+    shape: tuple[int, int],
+) -> None:
+    """Heatmaps of V and of the policy's action over a 2-D state grid."""
+    import matplotlib as mpl
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.ticker import MaxNLocator
+
+    live = ~np.asarray(m.terminal, dtype=bool)
+    labels = getattr(world, "grid_labels", None) or ("index 0", "index 1")
+    n0, n1 = shape
+    ax_v, ax_p = fig.subplots(1, 2)
+    extent = (-0.5, n1 - 0.5, -0.5, n0 - 0.5)
+    common = {"origin": "lower", "extent": extent, "interpolation": "nearest"}
+    values = np.ma.masked_invalid(np.where(live, v, np.nan).reshape(shape))
+    im = ax_v.imshow(values, cmap="viridis", gid=GID_VALUES, **common)
+    fig.colorbar(im, ax=ax_v, label="V(s)", shrink=0.9)
+    ax_v.set_title("value V(s)", fontsize=10)
+    names = [str(a) for a in m.names.actions]
+    numbers, word = _action_numbers(names)
+    if numbers is not None:
+        y = np.where(live, numbers[act], np.nan)
+        used = y[np.isfinite(y)]
+        lo, hi = (float(used.min()), float(used.max())) if used.size else (0.0, 1.0)
+        integer = bool(np.all(numbers == np.round(numbers)))
+        if lo < 0 < hi:
+            cmap, bound = mpl.colormaps["RdBu_r"], max(-lo, hi)
+            lo, hi = -bound, bound
+        else:
+            cmap = mpl.colormaps["viridis"]
+        if integer and hi - lo <= 40:
+            edges = np.arange(lo - 0.5, hi + 1.0)
+            norm = BoundaryNorm(edges, cmap.N)
+            ticks = np.arange(lo, hi + 1)
+            step = int(np.ceil(ticks.size / 12))
+            ticks = ticks[::step]
+        else:
+            norm, ticks = None, None
+        image = ax_p.imshow(
+            np.ma.masked_invalid(y.reshape(shape)),
+            cmap=cmap,
+            norm=norm,
+            gid=GID_POLICY,
+            **common,
+        )
+        cb = fig.colorbar(image, ax=ax_p, label=word or "action", shrink=0.9)
+        if ticks is not None:
+            cb.set_ticks(
+                ticks, labels=[_number_label(t, names, numbers) for t in ticks]
+            )
+        _region_edges(ax_p, y.reshape(shape))
+    else:
+        colours = _action_colors(m.n_actions)
+        cmap = ListedColormap(colours)
+        norm = BoundaryNorm(np.arange(-0.5, m.n_actions), cmap.N)
+        a = np.where(live, act.astype(np.float64), np.nan)
+        image = ax_p.imshow(
+            np.ma.masked_invalid(a.reshape(shape)),
+            cmap=cmap,
+            norm=norm,
+            gid=GID_POLICY,
+            **common,
+        )
+        cb = fig.colorbar(image, ax=ax_p, label="action", shrink=0.9)
+        cb.set_ticks(np.arange(m.n_actions), labels=names)
+    ax_p.set_title("policy π(s)", fontsize=10)
+    for ax in (ax_v, ax_p):
+        ax.set_ylabel(str(labels[0]))
+        ax.set_xlabel(str(labels[1]))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _region_edges(ax: Axes, grid: np.ndarray) -> None:
+    """Thin lines along the cell edges between different actions (origin lower)."""
+    from matplotlib.collections import LineCollection
+
+    segments = []
+    # neighbours along a row (x = column): a vertical edge at x + 0.5
+    for r, c in np.argwhere(grid[:, 1:] != grid[:, :-1]):
+        segments.append([(c + 0.5, r - 0.5), (c + 0.5, r + 0.5)])
+    # neighbours along a column (y = row): a horizontal edge at y + 0.5
+    for r, c in np.argwhere(grid[1:, :] != grid[:-1, :]):
+        segments.append([(c - 0.5, r + 0.5), (c + 0.5, r + 0.5)])
+    if segments:
+        ax.add_collection(
+            LineCollection(segments, colors="0.2", linewidths=0.7, zorder=2)
+        )
+
+
+def _number_label(t: float, names: list[str], numbers: np.ndarray) -> str:
+    """The action's own label for a colour-bar tick that is one, else the number."""
+    hit = np.flatnonzero(numbers == t)
+    return names[int(hit[0])] if hit.size else f"{t:g}"
+
+
+def _action_colors(n: int) -> list[Any]:
+    """``n`` distinct categorical colours (tab10, tab20 beyond 10)."""
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _line_panels(
+    fig: Figure, world: Any, m: MDP, v: np.ndarray, act: np.ndarray, x: np.ndarray
+) -> None:
+    """V against x and, with more than one action, the policy against x."""
+    from matplotlib.ticker import MaxNLocator
+
+    A = m.n_actions
+    live = ~np.asarray(m.terminal, dtype=bool)
+    order = np.flatnonzero(live)[np.argsort(x[live], kind="stable")]
+    few = order.size <= 40
+    names = [str(a) for a in m.names.actions]
+    numbers, word = _action_numbers(names)
+    ratios = (3, 2) if numbers is None and A <= 4 else (1, 1)
+    axes = fig.subplots(
+        2 if A > 1 else 1,
+        1,
+        sharex=True,
+        squeeze=False,
+        height_ratios=ratios if A > 1 else None,
+    )[:, 0]
+    ax_v = axes[0]
+    ax_v.plot(
+        x[order],
+        v[order],
+        marker="o" if few else None,
+        markersize=4,
+        linewidth=1.5,
+        gid=GID_VALUES,
+    )
+    ax_v.set_ylabel("V(s)")
+    lo, hi = float(x.min()), float(x.max())
+    pad = 0.02 * (hi - lo) if hi > lo else 0.5
+    if few:
+        pad = max(pad, 0.5 * _min_step(x))
+    ax_v.set_xlim(lo - pad, hi + pad)
+    if np.all(x == np.round(x)):
+        ax_v.xaxis.set_major_locator(MaxNLocator(integer=True))
+    x_label = str(getattr(world, "x_label", "") or "state")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        for i, t in enumerate(np.flatnonzero(~live)):
+            ax.axvline(
+                x[t],
+                color="0.45",
+                linestyle=":",
+                linewidth=1.2,
+                label="terminal state" if i == 0 and ax is ax_v else None,
+            )
+    if (~live).any():
+        ax_v.legend(loc="best", fontsize=8)
+    axes[-1].set_xlabel(x_label)
+    if A == 1:
+        return
+    ax_p = axes[1]
+    if numbers is not None:
+        y = numbers[act[order]]
+        width = _min_step(x) * (0.8 if few else 1.0)
+        ax_p.bar(x[order], y, width, color="C0", edgecolor="none", gid=GID_POLICY)
+        if y.min() < 0 < y.max():
+            ax_p.axhline(0.0, color="0.3", linewidth=0.8)
+        if np.all(numbers == np.round(numbers)):
+            ax_p.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_p.set_ylabel(word or "action")
+    else:
+        ax_p.plot(
+            x[order],
+            act[order],
+            drawstyle="steps-mid",
+            marker="o" if few else None,
+            markersize=5,
+            linewidth=1.2,
+            color="C1",
+            gid=GID_POLICY,
+        )
+        shown = np.arange(A) if A <= 20 else np.unique(act[order])
+        ax_p.set_yticks(shown, [names[a] for a in shown])
+        ax_p.set_ylim(-0.5, A - 0.5)
+        ax_p.set_ylabel("action")
+
+
+def _min_step(x: np.ndarray) -> float:
+    """Smallest gap between distinct positions (1 with a single position)."""
+    gaps = np.diff(np.unique(x))
+    return float(gaps.min()) if gaps.size else 1.0
+
+
+def _state_panel(fig: Figure, m: MDP, v: np.ndarray, act: np.ndarray) -> None:
+    """Bars of V (up to 60 states) or V sorted, coloured by the policy's action."""
+    from matplotlib.patches import Patch
+
+    S, A = m.n_states, m.n_actions
+    ax = fig.add_subplot()
+    names = [str(a) for a in m.names.actions]
+    terminal = np.asarray(m.terminal, dtype=bool)
+    colours = _action_colors(A) if A <= 10 else None
+    if S <= 60:
+        value_bars(m, v, ax=ax, title="")
+        if colours is not None:
+            bars = ax.containers[0]
+            for s, bar in enumerate(bars):
+                bar.set_facecolor("0.7" if terminal[s] else colours[act[s]])
+    else:
+        order = np.argsort(v, kind="stable")
+        rank = np.arange(S)
+        ax.plot(rank, v[order], color="0.6", linewidth=1.0, gid=GID_VALUES, zorder=1)
+        c = "C0" if colours is None else [colours[act[s]] for s in order]
+        ax.scatter(rank, v[order], c=c, s=10, zorder=2, gid=GID_POLICY)
+        ax.set_xlim(-0.01 * S, 1.01 * S)
+        ax.set_xlabel(f"the {S} states, sorted by V(s)")
+        ax.set_ylabel("V(s)")
+        ax.grid(True, alpha=0.3)
+    if colours is not None:
+        used = np.unique(act[~terminal])
+        handles = [Patch(color=colours[a], label=names[a]) for a in used]
+        if terminal.any() and S <= 60:
+            handles.append(Patch(color="0.7", label="terminal"))
+        fig.legend(
+            handles=handles,
+            title="action",
+            fontsize=8,
+            title_fontsize=8,
+            loc="outside right upper",
+        )
+
+
 # ----------------------------------------------------------------- helpers
 class _Grid(NamedTuple):
     """What the grid plots need of a world, computed once."""
@@ -903,7 +1343,9 @@ class _Grid(NamedTuple):
     kinds: np.ndarray  # str (nrow, ncol)
     cells: np.ndarray  # int (S, 2): (row, col) of each state
     terminal: np.ndarray  # bool (S,)
-    corner: np.ndarray  # str (S,): "S", "C", a jump letter, or ""
+    cliff: np.ndarray  # bool (S,): non-terminal cliff cells
+    letter: np.ndarray  # str (S,): label of a terminal or cliff tile, else ""
+    corner: np.ndarray  # str (S,): "S", a jump letter, or ""
     deltas: np.ndarray  # int (A, 2)
     describe: str
 
@@ -966,20 +1408,46 @@ def _grid(world: Any, fn: str) -> _Grid:
     name = str(getattr(world, "name", "") or "")
     describe = f"the {nrow}x{ncol} grid world" + (f" {name!r}" if name else "")
     deltas = np.asarray(world.action_deltas, dtype=np.intp).reshape(-1, 2)
+    kinds = np.asarray(world.kinds).astype(str)
+    cell_kind = kinds[cells[:, 0], cells[:, 1]]
+    cliff = (cell_kind == "cliff") & ~terminal
     return _Grid(
         shape=(nrow, ncol),
         walls=walls,
-        kinds=np.asarray(world.kinds).astype(str),
+        kinds=kinds,
         cells=cells,
         terminal=terminal,
+        cliff=cliff,
+        letter=_tile_letters(world, cell_kind, terminal | cliff, cells),
         corner=_corner_letters(world, terminal, cells),
         deltas=deltas,
         describe=describe,
     )
 
 
+def _tile_letters(
+    world: Any, cell_kind: np.ndarray, tiled: np.ndarray, cells: np.ndarray
+) -> np.ndarray:
+    """Label of each terminal or cliff state: its map character, else G/H/C/T.
+
+    The map character names the cell as the map does (``+`` and ``-`` in
+    Russell & Norvig's 4x3 world, where a "G" and an "H" would hide the
+    rewards); a world without ``.chars``, or a blank or ``.`` character,
+    falls back to the kind's letter.
+    """
+    chars = getattr(world, "chars", None)
+    out = np.full(cells.shape[0], "", dtype=object)
+    for s in np.flatnonzero(tiled):
+        r, c = (int(i) for i in cells[s])
+        ch = str(chars[r][c]) if chars is not None else ""
+        if len(ch) != 1 or not ch.isprintable() or ch in " .":
+            ch = _KIND_LETTER.get(str(cell_kind[s]), "T")
+        out[s] = ch
+    return out
+
+
 def _corner_letters(world: Any, terminal: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """Corner label of each state: "S" (start), "C" (cliff), a jump's letter.
+    """Corner label of each state: "S" (start) or a jump's letter.
 
     No "S" when half the cells or more may start (a uniform ``p0``).
     """
@@ -987,10 +1455,7 @@ def _corner_letters(world: Any, terminal: np.ndarray, cells: np.ndarray) -> np.n
     chars = getattr(world, "chars", None)
     out = np.full(cells.shape[0], "", dtype=object)
     for s, (r, c) in enumerate(cells):
-        kind = kinds[r, c]
-        if kind == "cliff":
-            out[s] = "C"
-        elif kind == "jump":
+        if kinds[r, c] == "jump":
             out[s] = str(chars[r][c]) if chars is not None else "J"
     starts = [(int(r), int(c)) for r, c in world.start_cells]
     if len(starts) == 1 or len(starts) < np.count_nonzero(~terminal) // 2:
@@ -1001,14 +1466,14 @@ def _corner_letters(world: Any, terminal: np.ndarray, cells: np.ndarray) -> np.n
     return out
 
 
-def _as_mdp(m_or_world: Any) -> tuple[MDP, str]:
+def _as_mdp(m_or_world: Any, arg: str = "m_or_world") -> tuple[MDP, str]:
     if isinstance(m_or_world, MDP):
         return m_or_world, ""
     m = getattr(m_or_world, "mdp", None)
     if isinstance(m, MDP):
         return m, str(getattr(m_or_world, "name", "") or "")
     msg = (
-        f"`m_or_world` must be an mdp.MDP or a world with an `.mdp`; got "
+        f"`{arg}` must be an mdp.MDP or a world with an `.mdp`; got "
         f"{type(m_or_world).__name__}."
     )
     raise TypeError(msg)
@@ -1201,6 +1666,52 @@ def _colorbar(ax: Axes, g: _Grid, mappable: Any, label: str) -> None:
         cb.ax.yaxis.set_minor_formatter(plain)
 
 
+def _tile_kinds(g: _Grid, mark_terminals: bool) -> np.ndarray:
+    """Tile of each state: "goal", "hole", "terminal", "cliff", or "" (none)."""
+    out = np.full(g.S, "", dtype=object)
+    out[g.cliff] = "cliff"
+    if mark_terminals:
+        kind = g.kinds[g.cells[:, 0], g.cells[:, 1]]
+        for s in np.flatnonzero(g.terminal):
+            out[s] = kind[s] if kind[s] in ("goal", "hole") else "terminal"
+    return out
+
+
+def _tiles(ax: Axes, g: _Grid, tiles: np.ndarray) -> None:
+    """Fixed fills of the terminal tiles and hatched cliff tiles."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    def squares(states: np.ndarray) -> list[Rectangle]:
+        return [Rectangle((c - 0.5, r - 0.5), 1.0, 1.0) for r, c in g.cells[states]]
+
+    term = np.flatnonzero((tiles != "") & (tiles != "cliff"))
+    if term.size:
+        ax.add_collection(
+            PatchCollection(
+                squares(term),
+                facecolor=[_TILE_FILL[str(tiles[s])] for s in term],
+                edgecolor="none",
+                linewidth=0.0,
+                gid=GID_TILES,
+                zorder=1,
+            )
+        )
+    cliff = np.flatnonzero(tiles == "cliff")
+    if cliff.size:
+        ax.add_collection(
+            PatchCollection(
+                squares(cliff),
+                facecolor=_TILE_FILL["cliff"],
+                edgecolor=_CLIFF_HATCH_COLOR,
+                linewidth=0.0,
+                hatch="\\\\" if max(g.shape) <= 40 else None,
+                gid=GID_CLIFFS,
+                zorder=1,
+            )
+        )
+
+
 def _heatmap(
     ax: Axes,
     g: _Grid,
@@ -1214,14 +1725,15 @@ def _heatmap(
     label: str,
     title: str | None,
     show_walls: bool,
-    mark_terminals: bool,
+    tiles: np.ndarray,
     mark_start: bool,
     text_below: bool = False,
 ) -> Any:
-    """The value image, walls, colour bar, numbers and cell labels."""
+    """The value image, tiles, walls, colour bar, numbers and cell labels."""
     nrow, ncol = g.shape
+    coloured = tiles == ""
     grid = np.full((nrow, ncol), np.nan)
-    grid[g.cells[:, 0], g.cells[:, 1]] = v
+    grid[g.cells[:, 0], g.cells[:, 1]] = np.where(coloured, v, np.nan)
     data = np.ma.masked_invalid(grid)
     im = ax.imshow(
         data,
@@ -1234,6 +1746,7 @@ def _heatmap(
         zorder=0,
     )
     _frame(ax, g, title=title, grid_color="white")
+    _tiles(ax, g, tiles)
     if show_walls:
         _walls(ax, g)
     if colorbar:
@@ -1241,8 +1754,7 @@ def _heatmap(
     cell_pts = _cell_points(ax, g)
     colors = _contrast(im.cmap(im.norm(np.where(np.isfinite(v), v, norm.vmin))))
     colors[~np.isfinite(v)] = "black"
-    labelled = g.terminal if mark_terminals else np.zeros(g.S, dtype=bool)
-    show = np.isfinite(v) & ~labelled
+    show = np.isfinite(v) & coloured
     strings = [_fmt(float(x), fmt) if ok else "" for x, ok in zip(v, show, strict=True)]
     n_chars = max((len(s) for s in strings), default=1)
     size = _font_size(cell_pts, n_chars, frac=0.85 if text_below else 0.9)
@@ -1270,12 +1782,11 @@ def _heatmap(
     _markers(
         ax,
         g,
-        mark_terminals,
+        tiles,
         mark_start,
         cell_pts,
         corner=bool(annotate) or text_below,
         colors=colors,
-        outline_terminals=mark_terminals,
     )
     return im
 
@@ -1286,66 +1797,50 @@ def _blank(
     *,
     title: str | None,
     show_walls: bool,
-    mark_terminals: bool,
+    tiles: np.ndarray,
     mark_start: bool,
 ) -> None:
-    """A white map with walls and labels, for arrows without values."""
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Rectangle
-
+    """A white map with tiles, walls and labels, for arrows without values."""
     _frame(ax, g, title=title, grid_color="0.8")
     ax.set_facecolor("white")
-    tints = {"goal": "#d5ecd0", "hole": "#d3e0ee", "cliff": "#f2d3d3"}
-    patches, faces = [], []
-    for r, c in g.cells:
-        tint = tints.get(str(g.kinds[r, c]))
-        if tint is not None:
-            patches.append(Rectangle((c - 0.5, r - 0.5), 1.0, 1.0))
-            faces.append(tint)
-    if patches:
-        ax.add_collection(
-            PatchCollection(patches, facecolor=faces, linewidth=0, zorder=0)
-        )
+    _tiles(ax, g, tiles)
     if show_walls:
         _walls(ax, g)
     _markers(
         ax,
         g,
-        mark_terminals,
+        tiles,
         mark_start,
         _cell_points(ax, g),
         corner=True,
         colors=None,
-        outline_terminals=mark_terminals,
     )
 
 
 def _markers(
     ax: Axes,
     g: _Grid,
-    mark_terminals: bool,
+    tiles: np.ndarray,
     mark_start: bool,
     cell_pts: float,
     *,
     corner: bool,
     colors: np.ndarray | None,
-    outline_terminals: bool,
 ) -> None:
-    """Label terminal cells (centre) and start / cliff / jump cells (corner)."""
+    """Label tiles (centre, outlined if terminal) and start / jump cells (corner)."""
     from matplotlib.patches import Rectangle
 
     big = float(np.clip(0.5 * cell_pts, 4.0, 16.0))
     small = float(np.clip(0.26 * cell_pts, 4.0, 10.0))
     for s in range(g.S):
         r, c = (int(i) for i in g.cells[s])
-        kind = str(g.kinds[r, c])
-        color = "black" if colors is None else str(colors[s])
-        if g.terminal[s] and mark_terminals:
-            letter = _KIND_LETTER.get(kind, "T")
+        tile = str(tiles[s])
+        if tile:
+            color = str(_contrast(_rgba(_TILE_FILL[tile]))[0])
             ax.text(
                 c,
                 r,
-                letter,
+                _display_letter(str(g.letter[s])),
                 ha="center",
                 va="center",
                 fontsize=big,
@@ -1354,15 +1849,15 @@ def _markers(
                 gid=GID_MARKER,
                 zorder=5,
             )
-            if outline_terminals:
+            if tile != "cliff":
                 ax.add_patch(
                     Rectangle(
-                        (c - 0.46, r - 0.46),
-                        0.92,
-                        0.92,
+                        (c - 0.42, r - 0.42),
+                        0.84,
+                        0.84,
                         fill=False,
                         edgecolor=color,
-                        linewidth=min(2.0, max(0.5, 0.05 * cell_pts)),
+                        linewidth=min(1.5, max(0.5, 0.04 * cell_pts)),
                         gid=GID_OUTLINE,
                         zorder=5,
                     )
@@ -1373,6 +1868,7 @@ def _markers(
         letter = str(g.corner[s])
         if not letter:
             continue
+        color = "black" if colors is None else str(colors[s])
         if corner:
             ax.text(
                 c - 0.42,
@@ -1401,6 +1897,17 @@ def _markers(
             )
 
 
+def _display_letter(letter: str) -> str:
+    """A hyphen label is shown as a minus sign, which is wider and centred."""
+    return "\u2212" if letter == "-" else letter
+
+
+def _rgba(color: Any) -> np.ndarray:
+    from matplotlib.colors import to_rgba
+
+    return np.array(to_rgba(color))
+
+
 def _unit_deltas(deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit direction ``(dx, dy)`` = ``(dcol, drow)`` of each action; STAY mask."""
     d = deltas[:, ::-1].astype(np.float64)  # (dcol, drow) = (dx, dy) in data
@@ -1425,7 +1932,7 @@ def _arrows(
     from matplotlib.patches import Circle
 
     unit, stay = _unit_deltas(g.deltas)
-    live = np.flatnonzero(~g.terminal)
+    live = np.flatnonzero(~g.terminal & ~g.cliff)
     if p.ndim == 1:
         s_idx, a_idx = live, p[live]
         prob = np.ones(live.size)
@@ -1533,12 +2040,12 @@ def _wedge_shapes(deltas: np.ndarray) -> list[np.ndarray]:
     return shapes
 
 
-def _wedge_polygons(g: _Grid) -> tuple[list[np.ndarray], np.ndarray]:
-    """All wedges of all non-wall cells, and the (state, action) of each."""
+def _wedge_polygons(g: _Grid, drawn: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """All wedges of the ``drawn`` states, and the (state, action) of each."""
     shapes = _wedge_shapes(g.deltas)
     stay_last = sorted(range(g.A), key=lambda a: bool(np.all(g.deltas[a] == 0)))
     polys, owners = [], []
-    for s in range(g.S):
+    for s in np.flatnonzero(drawn):
         r, c = g.cells[s]
         for a in stay_last:
             polys.append(shapes[a] + np.array([c, r], dtype=np.float64))

@@ -29,13 +29,16 @@ from solvers import (  # noqa: E402
     policy_iteration,
     value_iteration,
 )
+from worlds import make  # noqa: E402
 from worlds.gridworld import GridWorld, UnreachableGoalWarning  # noqa: E402
 from worlds.plot import (  # noqa: E402
     GID_ANNOTATION,
     GID_ARROWS,
+    GID_CLIFFS,
     GID_MARKER,
     GID_OUTLINE,
     GID_STAY,
+    GID_TILES,
     GID_VALUES,
     GID_WALLS,
     GID_WEDGES,
@@ -154,23 +157,41 @@ def non_terminal(world) -> np.ndarray:
     return np.flatnonzero(~world.mdp.terminal)
 
 
+def live_range(world, V) -> tuple[float, float]:
+    """Colour limits: min and max over the non-terminal states."""
+    v = np.asarray(V)[non_terminal(world)]
+    return (v.min(), v.max())
+
+
 # --------------------------------------------------------------- value_map
-def test_value_map_colour_limits_are_min_max_over_states(w4, sol4, ax):
+def test_value_map_colour_limits_are_min_max_over_non_terminal_states(w4, sol4, ax):
     value_map(w4, sol4.V, ax=ax)
     image = one(ax, GID_VALUES)
-    assert image.get_clim() == (sol4.V.min(), sol4.V.max())
+    lo, hi = live_range(w4, sol4.V)
+    assert hi < sol4.V.max() == 0.0  # the terminal cells' 0 takes no part
+    assert image.get_clim() == (lo, hi)
     assert image.colorbar is not None
     assert image.colorbar.ax in [*ax.figure.axes, *ax.child_axes]
-    assert image.colorbar.vmin == sol4.V.min() and image.colorbar.vmax == sol4.V.max()
+    assert image.colorbar.vmin == lo and image.colorbar.vmax == hi
     render(ax.figure)
 
 
 def test_value_map_masks_walls_and_lays_values_out_row_major(w4, sol4, ax):
     value_map(w4, sol4.V, ax=ax)
     data = one(ax, GID_VALUES).get_array()
+    tiles = np.zeros(w4.shape, dtype=bool)
+    for cell in w4.terminal_cells:
+        tiles[cell] = True
+    np.testing.assert_array_equal(np.ma.getmaskarray(data), w4.walls | tiles)
+    for s in non_terminal(w4):
+        assert data[w4.cell(s)] == sol4.V[s]
+    ax2 = plt.subplots()[1]
+    value_map(w4, sol4.V, ax=ax2, mark_terminals=False)  # terminals as data
+    data = one(ax2, GID_VALUES).get_array()
     np.testing.assert_array_equal(np.ma.getmaskarray(data), w4.walls)
     for s in range(w4.mdp.n_states):
         assert data[w4.cell(s)] == sol4.V[s]
+    assert one(ax2, GID_VALUES).get_clim() == (sol4.V.min(), sol4.V.max())
     walls = one(ax, GID_WALLS)
     assert len(walls.get_paths()) == int(w4.walls.sum())
     # the y axis runs down: row 0 on top
@@ -301,7 +322,9 @@ def test_value_map_default_axes_is_current(w4, sol4):
 
 def test_value_map_accepts_the_stand_in(w4, sol4, ax):
     value_map(StandIn(w4), sol4.V, ax=ax)
-    assert one(ax, GID_VALUES).get_clim() == (sol4.V.min(), sol4.V.max())
+    assert one(ax, GID_VALUES).get_clim() == live_range(w4, sol4.V)
+    # no .chars: the kind letters
+    assert sorted(t.get_text() for t in texts(ax, GID_MARKER)) == ["G", "H", "S"]
 
 
 def test_value_map_on_a_map_with_cliffs(ax):
@@ -309,6 +332,145 @@ def test_value_map_on_a_map_with_cliffs(ax):
     V = value_iteration(world.mdp).V
     value_map(world, V, ax=ax)
     assert sorted(t.get_text() for t in texts(ax, GID_MARKER)) == ["C", "C", "G", "S"]
+    render(ax.figure)
+
+
+# ------------------------------------------------------- terminal and cliff tiles
+def luminance(rgba) -> float:
+    rgb = np.asarray(rgba)[:3]
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def cell_of(text) -> tuple[int, int]:
+    x, y = text.get_position()
+    return int(np.rint(y)), int(np.rint(x))
+
+
+def test_terminal_tiles_have_a_fixed_fill_by_kind(w4, sol4, ax):
+    value_map(w4, sol4.V, ax=ax)
+    tiles = one(ax, GID_TILES)
+    assert len(tiles.get_paths()) == 2  # G (state 5) then H (state 7)
+    goal, hole = tiles.get_facecolors()
+    assert goal[1] > 1.5 * goal[0] and goal[1] > 1.5 * goal[2]  # a clear green
+    assert luminance(hole) < 0.05 and hole[2] > hole[0]  # dark blue
+    # the same fills whatever the values: not on the colour scale
+    ax2 = plt.subplots()[1]
+    value_map(w4, -sol4.V, ax=ax2, cmap="magma")
+    np.testing.assert_array_equal(one(ax2, GID_TILES).get_facecolors(), [goal, hole])
+    # letters contrast with their tile; no number on a tile
+    letters = {t.get_text(): t for t in texts(ax, GID_MARKER)}
+    assert letters["H"].get_color() == "white"
+    assert cell_of(letters["G"]) == (1, 3) and cell_of(letters["H"]) == (2, 1)
+    assert {cell_of(t) for t in texts(ax)}.isdisjoint({(1, 3), (2, 1)})
+    render(ax.figure)
+
+
+def test_a_grey_tile_for_other_terminals(w4, sol4, ax):
+    other = StandIn(w4)
+    other.kinds = np.where(other.kinds == "hole", "floor", other.kinds)
+    value_map(other, sol4.V, ax=ax)
+    _, plain = one(ax, GID_TILES).get_facecolors()
+    assert plain[0] == plain[1] == plain[2]  # grey
+    assert sorted(t.get_text() for t in texts(ax, GID_MARKER)) == ["G", "S", "T"]
+
+
+def test_terminals_are_labelled_by_their_map_character(ax):
+    world = make("russell-norvig-4x3")
+    V = value_iteration(world.mdp).V
+    value_map(world, V, ax=ax)
+    labels = {t.get_text(): cell_of(t) for t in texts(ax, GID_MARKER)}
+    # "+" pays +1 on entry, "-" pays -1 (a minus sign on screen); no "H"
+    assert labels == {"+": (0, 3), "\u2212": (1, 3), "S": (2, 0)}
+    goal, hole = one(ax, GID_TILES).get_facecolors()
+    assert goal[1] > goal[0] and luminance(hole) < 0.05
+    assert one(ax, GID_VALUES).get_clim() == live_range(world, V)
+    render(ax.figure)
+
+
+def test_no_tiles_without_mark_terminals(w4, sol4, ax):
+    value_map(w4, sol4.V, ax=ax, mark_terminals=False)
+    assert by_gid(ax, GID_TILES) == [] and by_gid(ax, GID_OUTLINE) == []
+    occupancy_map(w4, np.ones(w4.mdp.n_states), ax=plt.subplots()[1])
+
+
+CLIFF = "....\nSCCG"
+
+
+@pytest.fixture
+def cliff_world() -> GridWorld:
+    return GridWorld(CLIFF, step_reward=-1.0, goal_reward=0.0)
+
+
+def cliff_states(world) -> list[int]:
+    return [world.state(1, 1), world.state(1, 2)]
+
+
+def test_value_map_cliff_tiles(cliff_world, ax):
+    V = value_iteration(cliff_world.mdp).V
+    V[cliff_states(cliff_world)] = [-1e3, 1e3]  # whatever they hold: not shown
+    value_map(cliff_world, V, ax=ax)
+    cliffs = one(ax, GID_CLIFFS)
+    assert len(cliffs.get_paths()) == 2 and cliffs.get_hatch()
+    r, g, b, _ = cliffs.get_facecolors()[0]
+    assert r > g and r > b  # red-brown
+    image = one(ax, GID_VALUES)
+    kept = [s for s in non_terminal(cliff_world) if s not in cliff_states(cliff_world)]
+    assert image.get_clim() == (V[kept].min(), V[kept].max())
+    mask = np.ma.getmaskarray(image.get_array())
+    assert mask[1, 1] and mask[1, 2] and mask[1, 3] and not mask[1, 0]
+    assert {cell_of(t) for t in texts(ax)}.isdisjoint({(1, 1), (1, 2), (1, 3)})
+    letters = sorted((t.get_text(), cell_of(t)) for t in texts(ax, GID_MARKER))
+    assert letters[:2] == [("C", (1, 1)), ("C", (1, 2))]  # centred on the tiles
+    render(ax.figure)
+
+
+@pytest.mark.parametrize("with_values", [False, True])
+def test_policy_map_no_arrow_on_cliffs(cliff_world, ax, with_values):
+    sol = value_iteration(cliff_world.mdp)
+    policy_map(cliff_world, sol.policy, ax=ax, V=sol.V if with_values else None)
+    quiver = one(ax, GID_ARROWS)
+    assert quiver.N == non_terminal(cliff_world).size - 2
+    cells = {tuple(c) for c in arrow_cells(quiver, lengths_from_centre=False)}
+    assert cells.isdisjoint({(1, 1), (1, 2)})
+    assert len(one(ax, GID_CLIFFS).get_paths()) == 2
+    assert len(one(ax, GID_TILES).get_paths()) == 1
+    render(ax.figure)
+
+
+def test_q_map_no_wedges_on_cliffs_and_terminals(cliff_world, ax):
+    Q = value_iteration(cliff_world.mdp).Q
+    Q[cliff_states(cliff_world)] = 1e3
+    q_map(cliff_world, Q, ax=ax)
+    wedges = one(ax, GID_WEDGES)
+    assert len(wedges.get_paths()) == 4 * 5  # the top row and S
+    centres = np.array([p.vertices.mean(axis=0) for p in wedges.get_paths()])
+    cells = {(int(np.rint(y)), int(np.rint(x))) for x, y in centres}
+    assert cells == {(0, 0), (0, 1), (0, 2), (0, 3), (1, 0)}
+    assert wedges.get_clim()[1] < 1e3
+    assert len(one(ax, GID_CLIFFS).get_paths()) == 2
+    assert len(one(ax, GID_TILES).get_paths()) == 1
+    assert sorted(t.get_text() for t in texts(ax, GID_MARKER)) == ["C", "C", "G", "S"]
+    assert {cell_of(t) for t in texts(ax)}.isdisjoint({(1, 1), (1, 2), (1, 3)})
+    render(ax.figure)
+
+
+def test_q_map_terminal_letters_sit_on_a_clean_tile(w4, sol4, ax):
+    q_map(w4, sol4.Q, ax=ax)
+    assert len(one(ax, GID_TILES).get_paths()) == len(w4.terminal_cells)
+    centres = [p.vertices.mean(axis=0) for p in one(ax, GID_WEDGES).get_paths()]
+    cells = {(int(np.rint(y)), int(np.rint(x))) for x, y in centres}
+    assert cells.isdisjoint(set(w4.terminal_cells))
+
+
+def test_occupancy_map_cliffs_are_tiles_outside_the_scale(cliff_world, ax):
+    d = np.arange(cliff_world.mdp.n_states, dtype=float) + 1.0
+    occupancy_map(cliff_world, d, ax=ax, log=True)
+    image = one(ax, GID_VALUES)
+    assert len(one(ax, GID_CLIFFS).get_paths()) == 2
+    kept = np.delete(d, cliff_states(cliff_world))
+    assert image.get_clim() == pytest.approx((kept.min(), kept.max()))
+    assert by_gid(ax, GID_TILES) == []  # terminals stay data in occupancy maps
     render(ax.figure)
 
 
@@ -400,7 +562,7 @@ def test_diagonal_arrows_point_diagonally(ax):
 
 def test_policy_over_values(w4, sol4, ax):
     policy_map(w4, sol4.policy, ax=ax, V=sol4.V)
-    assert one(ax, GID_VALUES).get_clim() == (sol4.V.min(), sol4.V.max())
+    assert one(ax, GID_VALUES).get_clim() == live_range(w4, sol4.V)
     assert texts(ax) == []  # annotate defaults to False under arrows
     ax2 = plt.subplots()[1]
     policy_map(w4, sol4.policy, ax=ax2, V=sol4.V, annotate=True, color="red")
@@ -455,25 +617,29 @@ def test_value_policy_figure_big_grid_stays_readable():
 
 
 # ------------------------------------------------------------------- q_map
-def test_q_map_four_triangles_per_cell(w4, sol4, ax):
+def test_q_map_four_triangles_per_non_terminal_cell(w4, sol4, ax):
     q_map(w4, sol4.Q, ax=ax)
     wedges = one(ax, GID_WEDGES)
-    S = w4.mdp.n_states
-    assert len(wedges.get_paths()) == 4 * S
-    finite = sol4.Q[np.isfinite(sol4.Q)]
+    live = non_terminal(w4)
+    assert len(wedges.get_paths()) == 4 * live.size
+    q = sol4.Q[live]
+    finite = q[np.isfinite(q)]
     assert wedges.get_clim() == (finite.min(), finite.max())
-    np.testing.assert_allclose(wedges.get_array(), sol4.Q.ravel())
+    np.testing.assert_allclose(wedges.get_array(), q.ravel())
     render(ax.figure)
+    ax2 = plt.subplots()[1]
+    q_map(w4, sol4.Q, ax=ax2, mark_terminals=False)  # wedges everywhere
+    assert len(one(ax2, GID_WEDGES).get_paths()) == 4 * w4.mdp.n_states
 
 
 def test_q_map_triangles_sit_on_their_side(w4, sol4, ax):
     q_map(w4, sol4.Q, ax=ax)
     paths = one(ax, GID_WEDGES).get_paths()
-    for s in range(w4.mdp.n_states):
+    for k, s in enumerate(non_terminal(w4)):
         r, c = w4.cell(s)
         centre = ax.transData.transform((c, r))
         for a, name in enumerate(w4.action_names):
-            verts = paths[s * 4 + a].vertices
+            verts = paths[k * 4 + a].vertices
             assert len(np.unique(verts, axis=0)) == 3  # a triangle
             mid = ax.transData.transform(verts.mean(axis=0)) - centre
             drow, dcol = DELTA[name]
@@ -514,7 +680,7 @@ def test_q_map_king_moves_and_stay(ax):
     q_map(world, Q, ax=ax)
     paths = one(ax, GID_WEDGES).get_paths()
     A = world.mdp.n_actions
-    assert len(paths) == A * world.mdp.n_states
+    assert len(paths) == A * non_terminal(world).size
 
     # the wedges of one cell (STAY aside) tile it: areas sum to 1
     def area(v):
