@@ -186,10 +186,8 @@ def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
 
     from . import plot
 
-    if world is not None and hasattr(plot, "world_figure"):
+    if world is not None:
         fig = plot.world_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
-    elif _is_grid(world):
-        fig = plot.value_policy_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
     else:
         fig = Figure(figsize=(min(max(6.0, 0.4 * m.n_states), 14.0), 4.0))
         ax = fig.add_subplot()
