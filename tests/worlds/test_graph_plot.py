@@ -16,8 +16,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
+import solvers  # noqa: E402
+import worlds  # noqa: E402
 from mdp import MDP, MDPError, PolicyError  # noqa: E402
-from worlds.graph_plot import mdp_graph  # noqa: E402
+from worlds.graph_plot import mdp_graph, world_layout  # noqa: E402
+from worlds.gridworld import GridWorld  # noqa: E402
 
 
 @pytest.fixture
@@ -196,8 +199,14 @@ def test_no_terminal_no_terminal_legend(subplots):
 
 # --------------------------------------------------------- labels and size
 def test_labels_only_for_small_graphs_unless_asked(subplots):
-    _, ax = subplots()
+    ax = mdp_graph(ring(12))  # a figure sized for the labels
+    assert len(with_gid(ax, "mdp_graph.edge_label")) == 24
+    _, ax = subplots(figsize=(4, 3))  # no room: the labels would overlap
     mdp_graph(ring(12), ax=ax)
+    assert with_gid(ax, "mdp_graph.edge_label") == []  # every reward is 0
+    assert ax.get_legend().get_texts()[-1].get_text() == "arrows: r=0"
+    _, ax = subplots(figsize=(4, 3))
+    mdp_graph(ring(12), ax=ax, edge_labels="all")
     assert len(with_gid(ax, "mdp_graph.edge_label")) == 24
     _, ax = subplots()
     mdp_graph(ring(13), ax=ax)
@@ -288,3 +297,194 @@ def test_bad_arguments(subplots):
         mdp_graph(m, states=[0.5])
     with pytest.raises(PolicyError, match=r"out of range 0..1"):
         mdp_graph(m, [0, 1, 2, 0])
+
+
+# ---------------------------------------------------------- world layouts
+def display_boxes(ax, gid: str) -> list:
+    """Window extents (pixels) of the texts with this gid, after a draw."""
+    renderer = ax.figure.canvas.get_renderer()
+    out = []
+    for t in with_gid(ax, gid, "texts"):
+        patch = t.get_bbox_patch()
+        out.append(
+            patch.get_window_extent(renderer)
+            if patch
+            else t.get_window_extent(renderer)
+        )
+    return out
+
+
+def bend(arrow) -> float | None:
+    """The ``arc3`` rad of an arrow between two nodes; None for a self-loop."""
+    try:
+        return arrow.get_connectionstyle().rad
+    except AttributeError:  # a self-loop is drawn along its own path
+        return None
+
+
+def node_discs(ax) -> tuple[np.ndarray, float]:
+    """Node centres (pixels) and the node radius (pixels)."""
+    coll = node_collection(ax)
+    centres = ax.transData.transform(coll.get_offsets())
+    radius = np.sqrt(coll.get_sizes()[0]) / 2 * ax.figure.dpi / 72
+    return centres, float(radius)
+
+
+def test_world_layout_of_a_gridworld_is_the_map():
+    g = GridWorld(["S#.", "..G"])
+    assert world_layout(g) == {
+        0: (0.0, 0.0),
+        1: (2.0, 0.0),
+        2: (0.0, -1.0),
+        3: (1.0, -1.0),
+        4: (2.0, -1.0),
+    }
+    w = worlds.make("cliff-walking")
+    pos = world_layout(w)
+    assert len(pos) == w.n_states == 48
+    for s in (0, 13, 36, 47):
+        r, c = w.cell(s)
+        assert pos[s] == (c, -r)
+
+
+def test_world_layout_of_line_and_grid_worlds():
+    w = worlds.make("river-swim")
+    assert world_layout(w) == {s: (float(s), 0.0) for s in range(6)}
+    w = worlds.make("random-walk-19")
+    pos = world_layout(w)
+    np.testing.assert_array_equal([pos[s][0] for s in range(21)], w.x)
+    assert {p[1] for p in pos.values()} == {0.0}
+    jacks = worlds.make("jacks-car-rental", max_cars=3, max_move=1)
+    pos = world_layout(jacks)
+    assert pos[0] == (0.0, 0.0) and pos[5] == (1.0, -1.0) and len(pos) == 16
+    assert world_layout(worlds.make("garnet")) is None
+    assert world_layout(ring(3)) is None
+
+
+def test_nodes_sit_at_the_layout_positions_and_do_not_overlap(subplots):
+    w = worlds.make("gridworld-4x4")
+    pos = world_layout(w)
+    fig, ax = subplots()
+    mdp_graph(w.mdp, ax=ax, layout=pos)
+    offsets = node_collection(ax).get_offsets()
+    np.testing.assert_array_equal(offsets, [pos[s] for s in range(16)])
+    centres, radius = node_discs(ax)
+    step = np.linalg.norm(centres[1] - centres[0])  # neighbouring cells
+    assert 2 * radius < 0.7 * step
+    # every pair of grid neighbours is joined by straight arrows
+    rads = {bend(p) for p in with_gid(ax, "mdp_graph.edge", "patches")}
+    assert rads == {0, None}  # None: the loops
+
+
+def test_a_jump_across_the_grid_is_bent_around_the_nodes(subplots):
+    w = worlds.make("gridworld-5x5")  # A (0, 1) -> A' (4, 1) pays 10
+    _, ax = subplots()
+    mdp_graph(w.mdp, ax=ax, layout=world_layout(w))
+    bent = [
+        p for p in with_gid(ax, "mdp_graph.edge", "patches") if bend(p) not in (0, None)
+    ]
+    assert len(bent) == 2  # A -> A' and B -> B'
+    labels = {t.get_text() for t in with_gid(ax, "mdp_graph.edge_label")}
+    assert {"r=10", "r=5"} <= labels
+
+
+def test_random_walk_labels_stay_off_the_nodes_and_each_other(subplots):
+    w = worlds.make("random-walk")
+    fig, ax = subplots(figsize=(9, 3))
+    mdp_graph(w.mdp, ax=ax, layout=world_layout(w))
+    fig.canvas.draw()
+    labels = with_gid(ax, "mdp_graph.edge_label")
+    texts = [t.get_text() for t in labels]
+    assert texts.count("step: 0.5, r=1") == 1  # E -> right end, the only reward
+    assert all(t.get_zorder() > node_collection(ax).get_zorder() for t in labels)
+    centres, radius = node_discs(ax)
+    boxes = display_boxes(ax, "mdp_graph.edge_label")
+    for box in boxes:
+        # the nearest point of the box to each node centre is outside the node
+        near = np.clip(centres, [box.x0, box.y0], [box.x1, box.y1])
+        assert np.all(np.linalg.norm(near - centres, axis=1) > radius)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+
+
+def test_crowded_labels_keep_only_the_unusual_rewards(subplots):
+    w = worlds.make("russell-norvig-4x3")  # -0.04 a step, +1 / -1 on the exits
+    for layout in (world_layout(w), "auto"):
+        _, ax = subplots()
+        mdp_graph(w.mdp, ax=ax, layout=layout)
+        labels = sorted(t.get_text() for t in with_gid(ax, "mdp_graph.edge_label"))
+        assert labels == ["r=-1.04", "r=-1.04", "r=0.96"]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["start (p0 > 0)", "terminal", "other arrows: r=-0.04"]
+    _, ax = subplots()
+    mdp_graph(w.mdp, ax=ax, edge_labels="all")
+    assert len(with_gid(ax, "mdp_graph.edge_label")) == 30  # 32 but 2 terminal loops
+    assert all("r=" in t.get_text() for t in with_gid(ax, "mdp_graph.edge_label"))
+
+
+def test_rewards_labels_group_the_actions(subplots):
+    m, _ = forest()  # old -> young: cut pays 2 (wait burns, paying 0)
+    _, ax = subplots()
+    mdp_graph(m, ax=ax, edge_labels="rewards")
+    labels = sorted(t.get_text() for t in with_gid(ax, "mdp_graph.edge_label"))
+    assert labels == ["cut: r=1", "cut: r=2", "r=4"]
+    P = np.zeros((2, 3, 2))
+    P[:, :, 1] = 1.0
+    R = np.zeros((2, 3, 2))
+    R[0, :2, 1] = 5.0
+    m = MDP(P, R, 0.9, action_names=["x", "y", "z"])
+    _, ax = subplots()
+    mdp_graph(m, ax=ax, edge_labels="rewards", states=[0, 1])
+    labels = sorted(t.get_text() for t in with_gid(ax, "mdp_graph.edge_label"))
+    assert labels == ["x, y: r=5"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-1] == "other arrows: r=0"
+
+
+def test_rewards_legend_when_every_reward_is_the_same(subplots):
+    w = worlds.make("gridworld-4x4")
+    _, ax = subplots()
+    mdp_graph(w.mdp, ax=ax, layout=world_layout(w))
+    assert with_gid(ax, "mdp_graph.edge_label") == []
+    assert ax.get_legend().get_texts()[-1].get_text() == "arrows: r=-1"
+
+
+def test_policy_chain_on_a_grid_is_one_arrow_per_cell(subplots):
+    w = worlds.make("gridworld-4x4")
+    pi = solvers.policy_iteration(w.mdp).policy
+    _, ax = subplots()
+    mdp_graph(w.mdp, pi, ax=ax, layout=world_layout(w))
+    # 14 deterministic moves and the two terminal loops
+    assert len(with_gid(ax, "mdp_graph.edge")) == 16
+    np.testing.assert_array_equal(
+        node_collection(ax).get_offsets(), [world_layout(w)[s] for s in range(16)]
+    )
+
+
+def test_geometric_layouts_raise_the_state_limit(subplots):
+    w = worlds.make("four-rooms")  # 104 states
+    with pytest.raises(
+        MDPError,
+        match=r"max_states=60 states and this graph has 104.*`--policy`.*"
+        r"`--max-states 104`.*`max_states=104`.*`states=`.*world_layout.*150",
+    ):
+        mdp_graph(w.mdp)
+    _, ax = subplots()
+    mdp_graph(w.mdp, ax=ax, layout=world_layout(w))
+    assert len(node_collection(ax).get_offsets()) == 104
+    centres, radius = node_discs(ax)
+    d = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    assert d.min() > 2 * radius  # no two nodes overlap
+    jacks = worlds.make("jacks-car-rental")  # 441 states
+    with pytest.raises(MDPError, match=r"max_states=150 states and this graph has 441"):
+        mdp_graph(jacks.mdp, layout=world_layout(jacks))
+
+
+def test_bad_edge_labels():
+    with pytest.raises(
+        MDPError,
+        match=r"`edge_labels` must be True, False, None, 'all' or 'rewards'; got 'some'",
+    ):
+        mdp_graph(ring(3), edge_labels="some")
