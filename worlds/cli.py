@@ -234,7 +234,6 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.figure import Figure
 
     from . import graph_plot
 
@@ -247,15 +246,18 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {"layout": layout}
     if args.max_states is not None:
         kwargs["max_states"] = args.max_states
-    size = (8.0, 6.0)
-    if _is_grid(world):
-        nrow, ncol = world.shape
-        size = (min(16.0, 1.2 * ncol + 2), min(14.0, 1.2 * nrow + 1.5))
-    fig = Figure(figsize=size)
-    ax = fig.add_subplot()
-    graph_plot.mdp_graph(m, policy, ax=ax, **kwargs)
+    if policy is not None:
+        from mdp.graph import reachable_states
+
+        # the chain of the optimal policy, from the start states
+        kwargs["states"] = reachable_states(m, policy=policy)
+    ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
+    fig = ax.figure
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
     fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     print(f"wrote {args.out}")
     return 0
 
