@@ -213,12 +213,15 @@ def policy_iteration(
     progress = Progress("policy_iteration", verbose)
     S, A, g = m.n_states, m.n_actions, m.gamma
     pi = _initial_policy(m, pi0)
-    if eval_method == "auto":
+    auto_eval = eval_method == "auto"
+    if auto_eval:
         P_pi, _ = policy_matrices(m, pi)
         live = np.flatnonzero(~m.terminal)
         M = sp.csr_array(sp.eye_array(live.size) - g * P_pi[live][:, live]) if live.size else P_pi
         eval_method = choose_method(M)
     exact = eval_method == "direct"
+    # with "auto", a stalled Krylov evaluation falls back to sparse LU
+    solve_method = "auto" if (auto_eval and eval_method == "krylov") else eval_method
     V = np.zeros(S)
     residuals: list[float] = []
     changes: list[int] = []
@@ -229,7 +232,7 @@ def policy_iteration(
         if eval_tol is None:  # first inexact evaluation: loose, relative to r
             eval_tol = max(tol, 1e-3 * float(np.abs(m.r).max() or 1.0))
         # evaluation: (I - gamma P_pi) V = r_pi
-        V, _ = solve_policy_value(m, pi, method=eval_method, tol=eval_tol, V0=V, validate=False)
+        V, _ = solve_policy_value(m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False)
         # improvement: Q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V(s')
         Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
         bell = float(np.abs(Q.max(axis=1) - V).max())

@@ -381,3 +381,21 @@ def test_krylov_accuracy_contract_on_a_large_garnet(big_garnet, tol):
     assert info.method == "krylov"
     assert np.abs(V - V_ref).max() <= tol
     assert info.error_bound <= tol
+
+
+def test_auto_falls_back_to_lu_when_krylov_stalls(monkeypatch):
+    import mdp._linear as lin
+    from worlds import GridWorld
+
+    n = 20
+    rows = ["S" + "." * (n - 1)] + ["." * n] * (n - 2) + ["." * (n - 1) + "G"]
+    m = GridWorld(rows, step_reward=-1.0, slip=0.1, gamma=1.0).mdp
+    from solvers import proper_policy
+
+    pi = proper_policy(m)
+    V_lu = evaluate_policy(m, pi, method="direct")
+    monkeypatch.setattr(lin, "choose_method", lambda M: "krylov")
+    monkeypatch.setattr(lin, "AUTO_KRYLOV_BUDGET", 2)  # far too few steps
+    V, info = evaluate_policy(m, pi, return_info=True)
+    assert info.method == "direct (Krylov stalled)"
+    np.testing.assert_allclose(V, V_lu, rtol=1e-10)
