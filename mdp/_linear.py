@@ -208,6 +208,16 @@ def solve_policy_value(
             lu = spla.splu(sp.csc_array(M), permc_spec="COLAMD")
             x = lu.solve(r_N)
             method = "direct (Krylov stalled)"
+        elif not np.abs(r_N - M @ x).max() <= max(
+            res_target, 100 * np.finfo(float).eps * (np.abs(r_N).max() + np.abs(x).max())
+        ):
+            warnings.warn(
+                f"Krylov policy evaluation stopped with residual "
+                f"{np.abs(r_N - M @ x).max():.3g} above its target {res_target:.3g}: "
+                f"the result misses tol={tol:g}. Use method='direct' or 'auto'.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     else:  # iterative: V <- r_pi + gamma P_pi V
         x = np.zeros(n) if x0 is None else x0.copy()
         limit = max_iter or 1_000_000

@@ -375,8 +375,17 @@ class MDP:
                     f"must have P's shape (S*A, S) = ({S * A}, {S})."
                 )
                 raise MDPError(msg)
+            Rc = sp.coo_array(R)
+            keys = np.asarray(Rc.coords[0], dtype=np.int64) * S + np.asarray(Rc.coords[1])
             Rs = sp.csr_array(R, dtype=np.float64, copy=True)
             Rs.sum_duplicates()
+            if np.unique(keys).size != keys.size:
+                msg = (
+                    "`R` lists some (s, a, s') entry more than once; rewards of repeated "
+                    "entries are not added (unlike probabilities). Combine them first, "
+                    "e.g. as the probability-weighted mean (MDP.from_gymnasium does this)."
+                )
+                raise MDPError(msg)
             # R(s,a,s') read off on P's pattern (entries off it are ignored)
             R_sas = _on_pattern(Rs, Pc)
             _check_finite_sas(R_sas, A)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,12 @@ def check_mdp(m: Any) -> MDP:
 
 
 def check_episodic(m: MDP) -> None:
-    """With ``gamma = 1`` values are finite only if episodes can end."""
+    """With ``gamma = 1`` values are finite only if episodes can end.
+
+    Raises when there is no terminal state, or when some state cannot reach
+    one under any actions (then no proper policy exists; the message names
+    the states, as policy iteration and linear programming do).
+    """
     if m.gamma == 1.0 and not m.terminal.any():
         msg = (
             "gamma = 1 and the MDP has no terminal states, so returns never end and "
@@ -31,6 +37,10 @@ def check_episodic(m: MDP) -> None:
             "solvers.relative_value_iteration for the average reward."
         )
         raise MDPError(msg)
+    if m.gamma == 1.0:
+        from .policy_iteration import proper_policy
+
+        proper_policy(m)  # raises naming the states that cannot terminate
 
 
 def polish_undiscounted(m: MDP, V: FloatArray, Q: FloatArray, tie_tol: float):
@@ -45,7 +55,15 @@ def polish_undiscounted(m: MDP, V: FloatArray, Q: FloatArray, tie_tol: float):
     mu = proper_greedy(m, Q, tie_tol)
     try:
         V_mu, _ = solve_policy_value(m, mu, tol=1e-13, validate=False)
-    except ImproperPolicyError:
+    except ImproperPolicyError as exc:
+        # V is attained only by never terminating (a zero-reward cycle beats
+        # every terminating policy): say so instead of passing it off as V*
+        msg = (
+            f"with gamma = 1 the values found are attained only by a policy that "
+            f"never terminates ({exc}). policy_iteration and linear_programming "
+            f"return the best terminating policy instead."
+        )
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
         return V, Q, mu, False
     Q_mu = (m.r_masked + m.gamma * (m.P @ V_mu)).reshape(m.n_states, m.n_actions)
     live = ~m.terminal

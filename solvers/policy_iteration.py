@@ -31,6 +31,7 @@ R. Howard, *Dynamic Programming and Markov Processes* (1960).  Puterman
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -114,7 +115,14 @@ def proper_policy(m: MDP) -> IntArray:
     nonempty = row_len > 0
     best[nonempty] = np.minimum.reduceat(succ_dist, P.indptr[:-1][nonempty])
     best[~m.action_mask.ravel()] = np.inf
-    pi = np.argmin(best.reshape(S, A), axis=1).astype(np.intp)
+    # among the actions with a successor one step closer, the one that moves
+    # closer with the highest probability (a far better start than the first)
+    src = np.repeat(np.arange(S * A) // A, row_len)
+    closer = np.zeros(S * A)
+    closer[nonempty] = np.add.reduceat(P.data * (succ_dist < dist[src]), P.indptr[:-1][nonempty])
+    best_sa = best.reshape(S, A)
+    eligible = best_sa == best_sa.min(axis=1, keepdims=True)
+    pi = np.argmax(np.where(eligible, closer.reshape(S, A), -1.0), axis=1).astype(np.intp)
     # terminal states: first available action
     t = m.terminal
     pi[t] = np.argmax(m.action_mask[t], axis=1)
@@ -232,7 +240,17 @@ def policy_iteration(
         if eval_tol is None:  # first inexact evaluation: loose, relative to r
             eval_tol = max(tol, 1e-3 * float(np.abs(m.r).max() or 1.0))
         # evaluation: (I - gamma P_pi) V = r_pi
-        V, _ = solve_policy_value(m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False)
+        try:
+            V, _ = solve_policy_value(m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False)
+        except ImproperPolicyError as exc:
+            if k == 1:
+                raise
+            msg = (
+                f"with gamma = 1 the improvement step chose a policy that never "
+                f"terminates ({exc}): a cycle with positive reward beats every "
+                f"terminating policy there, so V* is infinite. Use gamma < 1."
+            )
+            raise MDPError(msg) from exc
         # improvement: Q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V(s')
         Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
         bell = float(np.abs(Q.max(axis=1) - V).max())
@@ -259,9 +277,29 @@ def policy_iteration(
         c = g / (1.0 - g)
         err = float(np.maximum(np.abs(d + c * d.min()), np.abs(d + c * d.max())).max())
         bound = "MacQueen-Porteus bounds on T*V - V after the final evaluation"
+        shift, half = macqueen(float(d.min()), float(d.max()), g)
+        if half < err:  # near gamma = 1 the midpoint of T*V is certified tighter
+            V = TV.copy()
+            V[~m.terminal] += shift
+            err = half
+            bound = "MacQueen-Porteus midpoint of T*V after the final evaluation"
+            Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
     else:
         err, bound = float("nan"), "none (gamma = 1): the final policy is stable under exact evaluation"
-    if status == "max_iter":
+    # round-off floor of the certificate: c * eps * |V| (a little slack)
+    floor = 100.0 * (g / (1.0 - g) if g < 1.0 else 1.0) * np.finfo(float).eps * (1.0 + float(np.abs(V).max()))
+    if status == "converged" and g < 1.0 and tol < err <= floor:
+        bound += f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
+        message = f"converged: policy stable after {k} improvement step(s); {bound}"
+    elif status == "converged" and g < 1.0 and err > tol:
+        status = "bound"
+        message = (
+            f"policy_iteration: the policy is stable but the certified bound "
+            f"{err:.2g} on ||V - V*|| exceeds tol={tol:g}: with gamma = {g:g} the "
+            f"round-off in T*V - V is amplified by gamma/(1-gamma) = {g / (1 - g):.3g}."
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    elif status == "max_iter":
         message = warn_not_converged("policy_iteration", max_iter, f"{changes[-1]} policy change(s) in the last step")
     else:
         message = f"converged: policy stable after {k} improvement step(s)"

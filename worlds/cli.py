@@ -358,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except MemoryError:
+        print(f"mdpkit {args.command}: error: out of memory; try smaller parameters.", file=sys.stderr)
+        return 2
     except (CLIError, ValueError, KeyError, OSError) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"mdpkit {args.command}: error: {text}", file=sys.stderr)

@@ -858,7 +858,9 @@ def convergence(
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("residual (sup norm)")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, which="major", alpha=0.3)
     if title:
         ax.set_title(title)

@@ -420,3 +420,15 @@ def test_inputs_are_copied(sparse):
         np.testing.assert_array_equal(a, b)
     if sparse:  # and the caller's arrays are left writable
         assert P_in.data.flags.writeable
+
+
+def test_sparse_reward_with_repeated_entries_is_rejected():
+    import scipy.sparse as sp
+
+    rows, cols = np.array([0, 0, 0, 1]), np.array([1, 1, 0, 1])
+    P = sp.coo_array(([1 / 3, 1 / 3, 1 / 3, 1.0], (rows, cols)), shape=(2, 2))
+    R = sp.coo_array(([1.0, 1.0, 0.0, 0.0], (rows, cols)), shape=(2, 2))
+    with pytest.raises(MDPError, match=r"`R` lists some \(s, a, s'\) entry more than once"):
+        MDP(P, R, 0.9)
+    m = MDP(P, sp.coo_array(([1.0, 0.0], ([0, 0], [1, 0])), shape=(2, 2)), 0.9)
+    assert m.r[0, 0] == pytest.approx(2 / 3)  # probabilities of repeats do add

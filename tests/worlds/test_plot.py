@@ -974,3 +974,17 @@ def test_convergence_errors(w4, ax):
         match="`results` must be a solver result, a list or a dict of them; got int",
     ):
         convergence(3, ax=ax)
+
+
+def test_convergence_after_a_heatmap_on_the_current_axes():
+    import matplotlib.pyplot as plt
+
+    import worlds
+    from solvers import policy_iteration, value_iteration
+    from worlds import plot
+
+    w = worlds.make("gridworld-4x4")
+    plot.value_map(w, value_iteration(w.mdp).V)  # fixed ticks on plt.gca()
+    ax = plot.convergence([value_iteration(w.mdp), policy_iteration(w.mdp)])
+    assert ax.get_yscale() == "log"
+    plt.close("all")
