@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from ._checks import state_vector
 from ._errors import ImproperPolicyError, MDPError
-from ._linear import proper_greedy, solve_policy_value
+from ._linear import check_proper, policy_matrices, proper_greedy, solve_policy_value
 from ._types import FloatArray
 from .model import MDP
 from .policy import check_policy, to_matrix
@@ -343,6 +343,13 @@ def verify(
         pim = to_matrix(pi, m.n_actions)
         v = _check_v(m, V) if V is not None else None
         q = _check_q(m, Q) if Q is not None else None
+        if m.gamma == 1.0:
+            # T^pi V = V has many solutions when pi never terminates: V^pi is undefined
+            try:
+                check_proper(m, policy_matrices(m, pi)[0])
+            except ImproperPolicyError as exc:
+                checks.append(BellmanCheck("pi_terminates", "pi reaches a terminal state w.p. 1",
+                                           float("inf"), tol, False, -1, str(exc)))
         if v is not None:
             diff = _pin_terminal(m, v - backup_v(m, v, pi), v)
             checks.append(_check("v_pi", "V^pi = T^pi V^pi", diff, tol))

@@ -324,3 +324,17 @@ def test_state_and_action_names_mirror_the_constructor():
     m = MDP(np.ones((2, 1, 2)) / 2, np.zeros(2), 0.5, state_names=["a", "b"], action_names=["go"])
     assert m.state_names == ("a", "b") == m.names.states
     assert m.action_names == ("go",) == m.names.actions
+
+
+def test_verify_fails_a_never_terminating_policy_at_gamma_one():
+    from mdp import bellman
+
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = 1.0
+    P[0, 1, 1] = 1.0
+    R = np.zeros((2, 2, 2))
+    R[0, 1, 1] = -1.0
+    m = MDP(P, R, 1.0, terminal=[1])
+    report = bellman.verify(m, pi=[0, 0], V=[5.0, 0.0], Q=[[5.0, -1.0], [0.0, 0.0]])
+    assert not report.ok and not report["pi_terminates"].passed
+    assert bellman.verify(m, pi=[1, 0], V=[-1.0, 0.0]).ok
