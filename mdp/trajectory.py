@@ -135,7 +135,7 @@ def log_prob(m: MDP, pi: npt.ArrayLike, tau: Trajectory) -> float:
     >>> from mdp import MDP
     >>> m = MDP(np.full((2, 2, 2), 0.5), np.zeros(2), gamma=0.9)
     >>> tau = rollout(m, [[0.5, 0.5], [0.5, 0.5]], horizon=3, rng=1)
-    >>> float(np.exp(log_prob(m, [[0.5, 0.5], [0.5, 0.5]], tau))) * 2 * 4**3  # (1/2)(1/4)^3
+    >>> round(float(np.exp(log_prob(m, [[0.5, 0.5], [0.5, 0.5]], tau))) * 2 * 4**3, 12)  # (1/2)(1/4)^3
     1.0
     """
     pim = np.asarray(check_policy(m, pi))
