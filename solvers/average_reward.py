@@ -166,7 +166,7 @@ def relative_value_iteration(
 
     P, r = m.P, m.r_masked
     h = np.zeros(S)  # h~, the bias of the transformed MDP
-    res = np.empty(max_iter)
+    res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     lo = hi = float("nan")
     status = "max_iter"
     k = 0
@@ -175,7 +175,7 @@ def relative_value_iteration(
         Th = (r + tau * (P @ h)).reshape(S, A).max(axis=1) + (1.0 - tau) * h
         d = Th - h
         lo, hi = float(d.min()), float(d.max())
-        res[k - 1] = hi - lo
+        res.append(hi - lo)
         # h_{k+1} = T~h_k - (T~h_k)(ref)
         h = Th - Th[ref]
         if hi - lo <= tol:
@@ -215,7 +215,7 @@ def relative_value_iteration(
         policy=policy,
         converged=status == "converged",
         iterations=k,
-        residuals=res[:k].copy(),
+        residuals=np.asarray(res),
         elapsed=time.perf_counter() - t0,
         method=f"relative_value_iteration (tau={tau:g})",
         message=message,

@@ -57,10 +57,14 @@ def evaluate_policy(
         which needs only mat-vecs.
         ``iterative``: successive approximation ``V <- r_pi + gamma P_pi V``.
         ``auto`` picks ``direct`` for small systems (at most 3000 unknowns) or
-        banded ones (``n * bandwidth <= 3e7``, e.g. gridworlds in row-major
-        order) and ``krylov`` otherwise, where LU fill-in would explode (on a
-        random Garnet graph with ``S = 1e4``, LU takes ~40 s and 34M fill).
-        The choice is reported with ``return_info=True``.
+        banded ones (``n * bandwidth <= 3e7`` and ``n * bandwidth^2 <= 1e10``,
+        e.g. gridworlds in row-major order) and ``krylov`` otherwise, where LU
+        fill-in would explode (on a random Garnet graph with ``S = 1e4``, LU
+        takes ~40 s and 34M fill); a Krylov solve that has not met its target
+        after 100 BiCGSTAB steps (slow mixing, ``gamma`` near 1, e.g. a
+        400x400 open grid) falls back to sparse LU.  The choice is reported
+        with ``return_info=True``; an explicit ``krylov`` that misses ``tol``
+        warns.
     tol : float
         For ``krylov`` and ``iterative`` with ``gamma < 1``: the result
         satisfies ``||V - V^pi||_inf <= tol`` (the residual is driven below
