@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 def check_gamma(gamma: Any) -> float:
     """``gamma`` as a float in ``[0, 1]``, or a precise MDPError."""
+    if isinstance(gamma, (str, bytes, bool, np.bool_)):
+        msg = f"`gamma` must be a number in [0, 1]; got {gamma!r}."
+        raise MDPError(msg)
     try:
         g = float(gamma)
     except (TypeError, ValueError) as exc:

@@ -432,3 +432,9 @@ def test_sparse_reward_with_repeated_entries_is_rejected():
         MDP(P, R, 0.9)
     m = MDP(P, sp.coo_array(([1.0, 0.0], ([0, 0], [1, 0])), shape=(2, 2)), 0.9)
     assert m.r[0, 0] == pytest.approx(2 / 3)  # probabilities of repeats do add
+
+
+@pytest.mark.parametrize("gamma", ["0.9", True, np.bool_(False)])
+def test_gamma_must_be_a_number_not_a_string_or_bool(gamma):
+    with pytest.raises(MDPError, match="`gamma` must be a number in \\[0, 1\\]"):
+        MDP(np.ones((2, 1, 2)) / 2, np.zeros(2), gamma)
