@@ -84,7 +84,9 @@ def value_iteration(
         actually certified).  With ``gamma = 1``: residual ``||V_{k+1} - V_k||``.
     max_iter : int
         Maximum number of sweeps; reaching it returns ``converged=False`` and
-        issues a ``RuntimeWarning``.
+        issues a ``RuntimeWarning`` (with ``gamma < 1`` the returned ``V`` is
+        then the MacQueen-Porteus midpoint of the last sweep, and
+        ``error_bound`` its certified half-width).
     V0 : array_like (S,), optional
         Starting values (0 on terminal states); default zeros.
     gauss_seidel : bool
@@ -204,20 +206,31 @@ def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
         if g < 1.0:
             if c * sup <= tol:
                 status, bound, err = "converged", "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k||", c * sup
+                if callback is not None:
+                    callback(k, V)
                 break
             shift, half = macqueen(d_min, d_max, g)
             if half <= tol:
                 V[live] += shift
                 status, err = "converged", half
                 bound = "span (MacQueen-Porteus midpoint): ||V - V*|| <= gamma/(1-gamma) sp(V_k+1 - V_k)/2"
+                if callback is not None:
+                    callback(k, V)
                 break
         elif sup <= tol:
             status, bound = "converged", "residual only (gamma = 1: no a-priori bound on ||V - V*||)"
+            if callback is not None:
+                callback(k, V)
             break
         if callback is not None and callback(k, V):
             status = "callback"
             break
         progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
+    if status == "max_iter" and g < 1.0 and k:
+        # not converged: still return the best certified estimate, the midpoint
+        shift, half = macqueen(d_min, d_max, g)
+        V[live] += shift
+        err, bound = half, "span (MacQueen-Porteus midpoint) at the last sweep (not converged)"
     return V, np.asarray(res), k, status, bound, err
 
 

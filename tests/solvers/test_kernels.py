@@ -80,3 +80,20 @@ def test_num_threads_reads_the_environment(monkeypatch):
     assert _kernels.num_threads() == 5
     monkeypatch.setenv("MDPKIT_NUM_THREADS", "zero")
     assert 1 <= _kernels.num_threads() <= 8
+
+
+def test_value_iteration_callback_sees_every_sweep_and_max_iter_keeps_a_bound():
+    import warnings
+
+    from solvers import value_iteration
+
+    m = garnet(200, 3, 3, gamma=0.95, seed=4)
+    seen = []
+    sol = value_iteration(m, tol=1e-8, callback=lambda k, V: seen.append(k))
+    assert seen == list(range(1, sol.iterations + 1))
+    ref = value_iteration(m, tol=1e-12).V
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        short = value_iteration(m, tol=1e-12, max_iter=3)
+    assert not short.converged and np.isfinite(short.error_bound)
+    assert np.abs(short.V - ref).max() <= short.error_bound + 1e-12

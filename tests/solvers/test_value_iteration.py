@@ -226,7 +226,8 @@ def test_max_iter_warns_and_reports_not_converged(kw):
     assert not sol.converged
     assert sol.iterations == 3 and len(sol.residuals) == 3
     assert sol.message.startswith("value_iteration stopped at max_iter=3")
-    assert np.isnan(sol.error_bound)
+    # Jacobi still certifies its returned midpoint; Gauss-Seidel has no span bound
+    assert np.isnan(sol.error_bound) == bool(kw.get("gauss_seidel"))
     assert sol.V.shape == (20,) and sol.policy.shape == (20,)  # still usable
 
 
