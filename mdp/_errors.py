@@ -24,3 +24,9 @@ class ImproperPolicyError(MDPError):
     The value of such a policy is undefined (the linear system
     ``(I - P_pi) V = r_pi`` is singular); the message names the states.
     """
+
+
+# shown as ``mdp.MDPError`` in tracebacks: the public name, not the module
+for _cls in (MDPError, PolicyError, ImproperPolicyError):
+    _cls.__module__ = "mdp"
+del _cls

@@ -18,7 +18,7 @@ import scipy.sparse.linalg as spla
 
 from . import _structure
 from ._errors import ImproperPolicyError, MDPError
-from ._types import FloatArray
+from .types import FloatArray
 from .model import MDP, _where
 from .policy import check_policy, greedy
 

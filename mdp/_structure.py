@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from ._types import BoolArray, FloatArray
+from .types import BoolArray, FloatArray
 
 
 def state_graph(P: sp.csr_array, n_actions: int, mask: BoolArray | None = None):

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import state_vector
+from .checks import state_vector
 from ._errors import ImproperPolicyError, MDPError
 from ._linear import check_proper, policy_matrices, proper_greedy, solve_policy_value
-from ._types import FloatArray
+from .types import FloatArray
 from .model import MDP
 from .policy import check_policy, to_matrix
 

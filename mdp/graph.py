@@ -40,7 +40,7 @@ from ._linear import policy_matrices
 
 if TYPE_CHECKING:
     import networkx as nx
-from ._types import BoolArray, IntArray
+from .types import BoolArray, IntArray
 from .model import MDP, STOCHASTIC_ATOL
 from .policy import check_policy, to_matrix
 
@@ -450,7 +450,7 @@ def shortest_path(m: MDP, source: int | str, target: int | str) -> list[int]:
     >>> shortest_path(m, 3, 0)
     Traceback (most recent call last):
     ...
-    mdp._errors.MDPError: no path from state 3 to state 0: no sequence of available actions leads there (reachable_states(m, start=3) lists the states that can be reached).
+    mdp.MDPError: no path from state 3 to state 0: no sequence of available actions leads there (reachable_states(m, start=3) lists the states that can be reached).
     """
     s = int(_state_indices(m, source, "source", single=True)[0])
     t = int(_state_indices(m, target, "target", single=True)[0])

@@ -34,9 +34,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ._checks import check_gamma
+from .checks import check_gamma
 from ._errors import MDPError
-from ._types import BoolArray, FloatArray, RNGLike
+from .types import BoolArray, FloatArray, RNGLike
 
 __all__ = ["MDP", "Names", "load"]
 

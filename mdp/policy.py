@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import PolicyError
-from ._types import FloatArray, IntArray, RNGLike
+from .types import FloatArray, IntArray, RNGLike
 from .model import MDP
 
 __all__ = [
@@ -65,7 +65,7 @@ def check_policy(m: MDP, pi: npt.ArrayLike) -> IntArray | FloatArray:
     >>> check_policy(m, [3, 0])
     Traceback (most recent call last):
     ...
-    mdp._errors.PolicyError: policy picks action 3 in state 0, out of range 0..1.
+    mdp.PolicyError: policy picks action 3 in state 0, out of range 0..1.
     """
     S, A = m.n_states, m.n_actions
     arr = np.asarray(pi)

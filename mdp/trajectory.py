@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import MDPError
-from ._types import FloatArray, IntArray, RNGLike
+from .types import FloatArray, IntArray, RNGLike
 from .model import MDP
 from .policy import check_policy, sample_action
 

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError
-from mdp._checks import state_vector
+from mdp.checks import state_vector
 from mdp._errors import ImproperPolicyError
 from mdp._linear import proper_greedy, solve_policy_value
-from mdp._types import FloatArray
+from mdp.types import FloatArray
 
 
 def check_mdp(m: Any) -> MDP:

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mdp import MDP
-from mdp._types import FloatArray, IntArray
+from mdp.types import FloatArray, IntArray
 
 try:  # scipy's CSR kernel: y += A @ x on a row range, without copies
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec

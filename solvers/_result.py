@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mdp._types import FloatArray, IntArray
+from mdp.types import FloatArray, IntArray
 
 __all__ = ["SolverResult", "LPResult", "FiniteHorizonResult", "AverageRewardResult"]
 

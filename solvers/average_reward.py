@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError, _structure
-from mdp._types import IntArray
+from mdp.types import IntArray
 
 from ._common import Progress, check_max_iter, check_mdp, check_tol
 from ._result import AverageRewardResult, warn_not_converged

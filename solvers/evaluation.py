@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy.typing as npt
 
 from mdp import MDP
-from mdp._checks import state_vector
+from mdp.checks import state_vector
 from mdp._linear import SolveInfo, solve_policy_value
-from mdp._types import FloatArray
+from mdp.types import FloatArray
 from mdp.bellman import q_from_v
 
 from ._common import check_mdp, check_tol

@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError, PolicyError
-from mdp._checks import check_gamma, state_vector
-from mdp._types import FloatArray
+from mdp.checks import check_gamma, state_vector
+from mdp.types import FloatArray
 from mdp.policy import check_policy, to_matrix
 
 from ._common import check_mdp

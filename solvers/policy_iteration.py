@@ -45,7 +45,7 @@ from mdp._linear import (
     proper_greedy,
     solve_policy_value,
 )
-from mdp._types import FloatArray, IntArray
+from mdp.types import FloatArray, IntArray
 from mdp.model import _where
 from mdp.policy import check_policy
 

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from mdp import MDP, MDPError
 from mdp._linear import proper_greedy
-from mdp._types import FloatArray
+from mdp.types import FloatArray
 
 from ._common import (
     Progress,

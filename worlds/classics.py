@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from scipy import special
 
 from mdp import MDP, MDPError
-from mdp._types import FloatArray, RNGLike
+from mdp.types import FloatArray, RNGLike
 
 from .random_mdps import garnet
 

@@ -33,7 +33,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from mdp import MDP, MDPError, _structure
-from mdp._types import BoolArray, FloatArray, IntArray
+from mdp.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "GridWorld",

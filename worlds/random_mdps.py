@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mdp import MDP, MDPError
-from mdp._types import RNGLike
+from mdp.types import RNGLike
 
 __all__ = ["garnet"]
 

@@ -11,7 +11,5 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 #: A boolean array: ``terminal [S]``, ``action_mask [S, A]``.
 BoolArray = npt.NDArray[np.bool_]
-#: A policy: ``int [S]`` (deterministic) or ``float [S, A]`` (stochastic).
-PolicyLike = npt.ArrayLike
 #: Anything :func:`numpy.random.default_rng` accepts.
-RNGLike = np.random.Generator | int | None
+RNGLike = np.random.Generator | np.random.SeedSequence | int | None

@@ -1,0 +1,253 @@
+"""Argument checks shared by every mdpkit function: one checker per kind.
+
+Every public function that takes a discount, a tolerance, a count, a seed, a
+state index, a value vector or a Q table checks it here, so the same input
+gets the same answer (and the same message) everywhere.  Each raises
+:class:`mdp.MDPError` (a ``ValueError``) naming the argument, what it got and
+what it needs.  Numbers are never converted from strings and integers are
+never rounded: ``max_iter=5.0`` and ``horizon="3"`` are errors.
+
+Examples
+--------
+>>> from mdp import checks
+>>> checks.check_int(10, "episodes")
+10
+>>> checks.check_int(2.5, "episodes")
+Traceback (most recent call last):
+...
+mdp.MDPError: `episodes` must be an integer >= 1; got 2.5.
+>>> checks.check_tol(1e-6)
+1e-06
+>>> int(checks.as_generator(0).integers(10))
+8
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._errors import MDPError
+from .types import FloatArray, RNGLike
+
+if TYPE_CHECKING:
+    from .model import MDP
+
+__all__ = [
+    "check_gamma",
+    "check_tol",
+    "check_int",
+    "check_probability",
+    "check_real",
+    "as_generator",
+    "spawn_generators",
+    "check_state",
+    "state_vector",
+    "q_table",
+]
+
+
+def _is_number(x: Any) -> bool:
+    """A real number that is not a bool and not a string."""
+    if isinstance(x, (bool, np.bool_, str, bytes)):
+        return False
+    if isinstance(x, np.ndarray):
+        return x.ndim == 0 and x.dtype.kind in "iuf"
+    return isinstance(x, numbers.Real)
+
+
+def check_real(x: Any, name: str) -> float:
+    """``x`` as a finite float (not a string, not a bool)."""
+    if not _is_number(x):
+        msg = f"`{name}` must be a finite number; got {x!r}."
+        raise MDPError(msg)
+    v = float(x)
+    if not np.isfinite(v):
+        msg = f"`{name}` must be a finite number; got {x!r}."
+        raise MDPError(msg)
+    return v
+
+
+def check_gamma(gamma: Any) -> float:
+    """``gamma`` as a float in ``[0, 1]``.
+
+    >>> check_gamma(0.9)
+    0.9
+    >>> check_gamma("0.9")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `gamma` must be a number in [0, 1]; got '0.9'.
+    """
+    if not _is_number(gamma):
+        msg = f"`gamma` must be a number in [0, 1]; got {gamma!r}."
+        raise MDPError(msg)
+    g = float(gamma)
+    if not (0.0 <= g <= 1.0):  # also rejects NaN
+        msg = f"`gamma` must be in [0, 1]; got {gamma!r}."
+        raise MDPError(msg)
+    return g
+
+
+def check_tol(tol: Any, name: str = "tol", *, allow_zero: bool = False) -> float:
+    """A tolerance: a finite number ``> 0`` (``>= 0`` with ``allow_zero``).
+
+    >>> check_tol(-1)
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `tol` must be a positive, finite number; got -1.
+    """
+    need = "a non-negative, finite number" if allow_zero else "a positive, finite number"
+    if not _is_number(tol):
+        msg = f"`{name}` must be {need}; got {tol!r}."
+        raise MDPError(msg)
+    t = float(tol)
+    ok = (t >= 0.0 if allow_zero else t > 0.0) and np.isfinite(t)
+    if not ok:
+        msg = f"`{name}` must be {need}; got {tol!r}."
+        raise MDPError(msg)
+    return t
+
+
+def check_int(x: Any, name: str, *, minimum: int = 1) -> int:
+    """An integer ``>= minimum``; floats (even ``5.0``), bools and strings are errors."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Integral, np.integer)):
+        hint = ""
+        if _is_number(x) and float(x).is_integer():
+            hint = f" (write {int(x)})"
+        msg = f"`{name}` must be an integer >= {minimum}; got {x!r}{hint}."
+        raise MDPError(msg)
+    k = int(x)
+    if k < minimum:
+        msg = f"`{name}` must be an integer >= {minimum}; got {x!r}."
+        raise MDPError(msg)
+    return k
+
+
+def check_probability(x: Any, name: str) -> float:
+    """A number in ``[0, 1]`` (an exploration rate, a mixing weight, ...)."""
+    if not _is_number(x) or not (0.0 <= float(x) <= 1.0):
+        msg = f"`{name}` must be a number in [0, 1]; got {x!r}."
+        raise MDPError(msg)
+    return float(x)
+
+
+def as_generator(seed: RNGLike, name: str = "seed") -> np.random.Generator:
+    """``seed`` (None, a non-negative int, a SeedSequence or a Generator) as a Generator.
+
+    A Generator is used as it is (draws advance it); anything else seeds a
+    new one, so the same ``seed`` gives the same draws.
+
+    >>> as_generator("abc")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `seed` must be None, a non-negative integer, a numpy.random.SeedSequence or a numpy.random.Generator; got 'abc'.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if (
+        isinstance(seed, (numbers.Integral, np.integer))
+        and not isinstance(seed, (bool, np.bool_))
+        and int(seed) >= 0
+    ):
+        return np.random.default_rng(int(seed))
+    msg = (
+        f"`{name}` must be None, a non-negative integer, a numpy.random.SeedSequence "
+        f"or a numpy.random.Generator; got {seed!r}."
+    )
+    raise MDPError(msg)
+
+
+def spawn_generators(seed: RNGLike, n: int, name: str = "seed") -> list[np.random.Generator]:
+    """``n`` independent Generators spawned from ``seed`` (one per run).
+
+    The same ``seed`` gives the same ``n`` streams; stream ``i`` does not
+    depend on ``n``.
+
+    >>> a = spawn_generators(1, 3); b = spawn_generators(1, 2)
+    >>> bool(a[1].random() == b[1].random())
+    True
+    """
+    n = check_int(n, "runs")
+    return list(as_generator(seed, name).spawn(n))
+
+
+def check_state(s: Any, n_states: int, name: str = "s") -> int:
+    """A state index in ``0..S-1`` (an integer, not ``1.5`` nor ``True``).
+
+    >>> check_state(1.5, 3)
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `s` must be a state index (an integer in 0..2); got 1.5.
+    """
+    if (
+        isinstance(s, (bool, np.bool_))
+        or not isinstance(s, (numbers.Integral, np.integer))
+        or not 0 <= int(s) < n_states
+    ):
+        msg = f"`{name}` must be a state index (an integer in 0..{n_states - 1}); got {s!r}."
+        raise MDPError(msg)
+    return int(s)
+
+
+def state_vector(m: MDP, x: Any, name: str, *, zero_on_terminal: bool = False) -> FloatArray:
+    """``x`` as a finite float array ``(S,)`` (a copy).
+
+    With ``zero_on_terminal`` the entries of terminal states must be 0 (their
+    value is 0 by definition).
+    """
+    S = m.n_states
+    v = _float_array(x, name, f"({S},)")
+    if v.shape != (S,):
+        msg = f"`{name}` has shape {v.shape}; expected ({S},), one value per state."
+        raise MDPError(msg)
+    bad = np.flatnonzero(~np.isfinite(v))
+    if bad.size:
+        s = int(bad[0])
+        msg = f"`{name}` is not finite at state {s} ({v[s]})."
+        raise MDPError(msg)
+    if zero_on_terminal:
+        bad = np.flatnonzero(m.terminal & (v != 0))
+        if bad.size:
+            s = int(bad[0])
+            msg = (
+                f"`{name}` is {v[s]:g} at terminal state {s}; terminal states "
+                f"have value 0 (set {name} there to 0)."
+            )
+            raise MDPError(msg)
+    return v
+
+
+def q_table(m: MDP, Q: Any, name: str = "Q") -> FloatArray:
+    """``Q`` as a float array ``(S, A)`` (a copy): finite on available pairs.
+
+    Unavailable pairs (``action_mask`` False) may hold anything, ``-inf``
+    included; they are set to ``-inf`` in the copy.
+    """
+    S, A = m.n_states, m.n_actions
+    q = _float_array(Q, name, f"({S}, {A})")
+    if q.shape != (S, A):
+        msg = f"`{name}` has shape {q.shape}; expected ({S}, {A}), one value per (state, action)."
+        raise MDPError(msg)
+    bad = np.argwhere(m.action_mask & ~np.isfinite(q))
+    if bad.size:
+        s, a = (int(i) for i in bad[0])
+        msg = f"`{name}` is not finite at state {s}, action {a} ({q[s, a]}), an available pair."
+        raise MDPError(msg)
+    q[~m.action_mask] = -np.inf
+    return q
+
+
+def _float_array(x: Any, name: str, shape: str) -> FloatArray:
+    if isinstance(x, (str, bytes)):
+        msg = f"`{name}` must be a numeric array of shape {shape}; got a string."
+        raise MDPError(msg)
+    try:
+        arr = np.array(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be a numeric array of shape {shape}; converting it failed: {exc}"
+        raise MDPError(msg) from exc
+    return arr
