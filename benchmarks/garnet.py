@@ -442,7 +442,12 @@ def main(argv: list[str] | None = None) -> int:
     load_start = os.getloadavg()[0]
     opts: dict[str, Any] = {}
     if args.threads > 0:  # inherited by the spawned solver processes
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MDPKIT_NUM_THREADS"):
+        for var in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "MDPKIT_NUM_THREADS",
+        ):
             os.environ[var] = str(args.threads)
     threads = f"{args.threads} thread(s)" if args.threads > 0 else "library defaults"
     t_start = time.perf_counter()

@@ -18,9 +18,9 @@ import scipy.sparse.linalg as spla
 
 from . import _structure
 from ._errors import ImproperPolicyError, MDPError
-from .types import FloatArray
 from .model import MDP, _where
 from .policy import check_policy, greedy
+from .types import FloatArray
 
 #: ``auto`` uses a sparse LU when the system has at most this many unknowns...
 DIRECT_MAX_STATES = 3000
@@ -57,8 +57,11 @@ def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:
     # D [S, S*A] with D[s, s*A + a] = pi(a|s); a copy, as eliminate_zeros()
     # compacts D.data in place and must not write into the caller's policy
     D = sp.csr_array(
-        (np.array(arr, dtype=np.float64).ravel(), np.arange(S * A),
-         np.arange(0, S * A + 1, A)),
+        (
+            np.array(arr, dtype=np.float64).ravel(),
+            np.arange(S * A),
+            np.arange(0, S * A + 1, A),
+        ),
         shape=(S, S * A),
     )
     D.eliminate_zeros()
@@ -106,12 +109,18 @@ def choose_method(M: sp.csr_array) -> str:
         return "direct"
     coo = M.tocoo()
     band = int(np.abs(coo.row - coo.col).max()) if coo.nnz else 0
-    banded = n * (band + 1) <= DIRECT_MAX_FILL and n * (band + 1) ** 2 <= DIRECT_MAX_WORK
+    banded = (
+        n * (band + 1) <= DIRECT_MAX_FILL and n * (band + 1) ** 2 <= DIRECT_MAX_WORK
+    )
     return "direct" if banded else "krylov"
 
 
 def _krylov(
-    M: sp.csr_array, b: np.ndarray, x0: np.ndarray | None, res_target: float, max_iter: int | None
+    M: sp.csr_array,
+    b: np.ndarray,
+    x0: np.ndarray | None,
+    res_target: float,
+    max_iter: int | None,
 ) -> tuple[np.ndarray, int]:
     """Solve ``M x = b`` to ``||b - M x||_inf <= res_target`` with Krylov methods.
 
@@ -131,15 +140,24 @@ def _krylov(
 
     limit = max_iter or 1000
     bicg_steps = 10 * limit if max_iter is None else max_iter
-    x_try, _ = spla.bicgstab(M, b, x0=x, rtol=0.0, atol=res_target * 0.5, maxiter=bicg_steps, callback=cb)
+    x_try, _ = spla.bicgstab(
+        M, b, x0=x, rtol=0.0, atol=res_target * 0.5, maxiter=bicg_steps, callback=cb
+    )
     if np.isfinite(x_try).all():
         x = x_try
     for _attempt in range(4 if max_iter is None else 0):
         if np.abs(b - M @ x).max() <= res_target:
             break
         x, _ = spla.gmres(
-            M, b, x0=x, rtol=0.0, atol=res_target * 0.5, restart=20,
-            maxiter=limit, callback=cb, callback_type="pr_norm",
+            M,
+            b,
+            x0=x,
+            rtol=0.0,
+            atol=res_target * 0.5,
+            restart=20,
+            maxiter=limit,
+            callback=cb,
+            callback_type="pr_norm",
         )
     return x, counter[0]
 
@@ -201,7 +219,9 @@ def solve_policy_value(
         x = lu.solve(r_N)
         iters = 1
     elif method == "krylov":
-        x, iters = _krylov(M, r_N, x0, res_target, AUTO_KRYLOV_BUDGET if auto else max_iter)
+        x, iters = _krylov(
+            M, r_N, x0, res_target, AUTO_KRYLOV_BUDGET if auto else max_iter
+        )
         if auto and not np.abs(r_N - M @ x).max() <= res_target:
             # ill-conditioned (gamma near 1, slow mixing, e.g. a big open grid):
             # Krylov stalls where sparse LU with COLAMD ordering is cheap
@@ -209,7 +229,8 @@ def solve_policy_value(
             x = lu.solve(r_N)
             method = "direct (Krylov stalled)"
         elif not np.abs(r_N - M @ x).max() <= max(
-            res_target, 100 * np.finfo(float).eps * (np.abs(r_N).max() + np.abs(x).max())
+            res_target,
+            100 * np.finfo(float).eps * (np.abs(r_N).max() + np.abs(x).max()),
         ):
             warnings.warn(
                 f"Krylov policy evaluation stopped with residual "

@@ -44,11 +44,22 @@ def can_reach(G: sp.csr_array, targets: BoolArray) -> BoolArray:
     aug = sp.block_array(
         [
             [Grev, sp.csr_array((S, 1), dtype=G.dtype)],
-            [sp.csr_array((np.ones(t.size, dtype=G.dtype), (np.zeros(t.size, dtype=np.int64), t)), shape=(1, S)), None],
+            [
+                sp.csr_array(
+                    (
+                        np.ones(t.size, dtype=G.dtype),
+                        (np.zeros(t.size, dtype=np.int64), t),
+                    ),
+                    shape=(1, S),
+                ),
+                None,
+            ],
         ],
         format="csr",
     )
-    order = csgraph.breadth_first_order(aug, S, directed=True, return_predecessors=False)
+    order = csgraph.breadth_first_order(
+        aug, S, directed=True, return_predecessors=False
+    )
     out = np.zeros(S + 1, dtype=bool)
     out[order] = True
     return out[:S]
@@ -64,7 +75,13 @@ def distance_to(G: sp.csr_array, targets: BoolArray) -> FloatArray:
     aug = sp.block_array(
         [
             [Grev, sp.csr_array((S, 1))],
-            [sp.csr_array((np.ones(t.size), (np.zeros(t.size, dtype=np.int64), t)), shape=(1, S)), None],
+            [
+                sp.csr_array(
+                    (np.ones(t.size), (np.zeros(t.size, dtype=np.int64), t)),
+                    shape=(1, S),
+                ),
+                None,
+            ],
         ],
         format="csr",
     )

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .checks import state_vector
 from ._errors import ImproperPolicyError, MDPError
 from ._linear import check_proper, policy_matrices, proper_greedy, solve_policy_value
-from .types import FloatArray
+from .checks import state_vector
 from .model import MDP
 from .policy import check_policy, to_matrix
+from .types import FloatArray
 
 __all__ = [
     "q_from_v",
@@ -197,7 +197,9 @@ class BellmanReport:
 
     checks: tuple[BellmanCheck, ...]
     tol: float
-    _by_key: dict[str, BellmanCheck] = field(default_factory=dict, repr=False, compare=False)
+    _by_key: dict[str, BellmanCheck] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_key.update({c.key: c for c in self.checks})
@@ -229,17 +231,29 @@ class BellmanReport:
         lines = [f"Bellman identities (max-norm residual, tol {self.tol:.1e})"]
         for c in self.checks:
             mark = "pass" if c.passed else "FAIL"
-            where = f"  worst at state {c.worst_state}" if (not c.passed and c.worst_state >= 0) else ""
+            where = (
+                f"  worst at state {c.worst_state}"
+                if (not c.passed and c.worst_state >= 0)
+                else ""
+            )
             note = f"  ({c.note})" if c.note else ""
-            lines.append(f"  {c.equation:<{w}}  {c.residual:10.3e}  {mark}{where}{note}")
-        lines.append("all identities hold" if self.ok else f"{len(self.failed)} identity(ies) FAIL")
+            lines.append(
+                f"  {c.equation:<{w}}  {c.residual:10.3e}  {mark}{where}{note}"
+            )
+        lines.append(
+            "all identities hold"
+            if self.ok
+            else f"{len(self.failed)} identity(ies) FAIL"
+        )
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
         p.text(str(self))
 
 
-def _check(key: str, equation: str, diff: np.ndarray, tol: float, note: str = "") -> BellmanCheck:
+def _check(
+    key: str, equation: str, diff: np.ndarray, tol: float, note: str = ""
+) -> BellmanCheck:
     diff = np.abs(np.where(np.isfinite(diff), diff, 0.0))
     flat = diff.reshape(diff.shape[0], -1).max(axis=1) if diff.size else diff
     res = float(flat.max()) if flat.size else 0.0
@@ -348,8 +362,17 @@ def verify(
             try:
                 check_proper(m, policy_matrices(m, pi)[0])
             except ImproperPolicyError as exc:
-                checks.append(BellmanCheck("pi_terminates", "pi reaches a terminal state w.p. 1",
-                                           float("inf"), tol, False, -1, str(exc)))
+                checks.append(
+                    BellmanCheck(
+                        "pi_terminates",
+                        "pi reaches a terminal state w.p. 1",
+                        float("inf"),
+                        tol,
+                        False,
+                        -1,
+                        str(exc),
+                    )
+                )
         if v is not None:
             diff = _pin_terminal(m, v - backup_v(m, v, pi), v)
             checks.append(_check("v_pi", "V^pi = T^pi V^pi", diff, tol))
@@ -358,11 +381,23 @@ def verify(
             diff = _pin_terminal(m, np.where(live, q, 0.0) - np.where(live, tq, 0.0), q)
             checks.append(_check("q_pi", "Q^pi = T^pi Q^pi", diff, tol))
         if v is not None and q is not None:
-            checks.append(_check("v_pi_from_q_pi", "V^pi(s) = sum_a pi(a|s) Q^pi(s,a)",
-                                 v - v_from_q(q, pim), tol))
+            checks.append(
+                _check(
+                    "v_pi_from_q_pi",
+                    "V^pi(s) = sum_a pi(a|s) Q^pi(s,a)",
+                    v - v_from_q(q, pim),
+                    tol,
+                )
+            )
             adv = np.where(pim > 0, q - v[:, None], 0.0)
-            checks.append(_check("advantage_mean_zero", "sum_a pi(a|s) A^pi(s,a) = 0",
-                                 (pim * adv).sum(axis=1), tol))
+            checks.append(
+                _check(
+                    "advantage_mean_zero",
+                    "sum_a pi(a|s) A^pi(s,a) = 0",
+                    (pim * adv).sum(axis=1),
+                    tol,
+                )
+            )
     vs = _check_v(m, V_star, "V_star") if V_star is not None else None
     qs = _check_q(m, Q_star, "Q_star") if Q_star is not None else None
     if vs is not None:
@@ -373,18 +408,33 @@ def verify(
         diff = _pin_terminal(m, np.where(live, qs, 0.0) - np.where(live, tqs, 0.0), qs)
         checks.append(_check("q_star", "Q* = T* Q*", diff, tol))
     if vs is not None and qs is not None:
-        checks.append(_check("v_star_max_q_star", "V*(s) = max_a Q*(s,a)", vs - qs.max(axis=1), tol))
+        checks.append(
+            _check(
+                "v_star_max_q_star", "V*(s) = max_a Q*(s,a)", vs - qs.max(axis=1), tol
+            )
+        )
     if vs is not None or qs is not None:
         q_for_greedy = qs if qs is not None else q_from_v(m, vs)
         target = vs if vs is not None else qs.max(axis=1)
         mu = proper_greedy(m, q_for_greedy, tol)
         eq = "V^{greedy(Q*)} = V*"
         try:
-            v_mu, _ = solve_policy_value(m, mu, method="auto", tol=tol * 1e-2, validate=False)
+            v_mu, _ = solve_policy_value(
+                m, mu, method="auto", tol=tol * 1e-2, validate=False
+            )
             checks.append(_check("greedy_attains_v_star", eq, v_mu - target, tol))
         except ImproperPolicyError as exc:
-            checks.append(BellmanCheck("greedy_attains_v_star", eq, float("inf"), tol, False,
-                                       -1, f"greedy policy is improper: {exc}"))
+            checks.append(
+                BellmanCheck(
+                    "greedy_attains_v_star",
+                    eq,
+                    float("inf"),
+                    tol,
+                    False,
+                    -1,
+                    f"greedy policy is improper: {exc}",
+                )
+            )
     if pi_star is not None:
         if vs is None and qs is None:
             msg = "`pi_star` is checked against V*: pass `V_star` or `Q_star` too."
@@ -393,9 +443,20 @@ def verify(
         pis = check_policy(m, pi_star)
         eq = "V^{pi*} = V*  (the given policy)"
         try:
-            v_pi, _ = solve_policy_value(m, pis, method="auto", tol=tol * 1e-2, validate=False)
+            v_pi, _ = solve_policy_value(
+                m, pis, method="auto", tol=tol * 1e-2, validate=False
+            )
             checks.append(_check("policy_attains_v_star", eq, v_pi - target, tol))
         except ImproperPolicyError as exc:
-            checks.append(BellmanCheck("policy_attains_v_star", eq, float("inf"), tol, False,
-                                       -1, f"the policy is improper: {exc}"))
+            checks.append(
+                BellmanCheck(
+                    "policy_attains_v_star",
+                    eq,
+                    float("inf"),
+                    tol,
+                    False,
+                    -1,
+                    f"the policy is improper: {exc}",
+                )
+            )
     return BellmanReport(tuple(checks), tol)

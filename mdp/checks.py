@@ -98,7 +98,9 @@ def check_tol(tol: Any, name: str = "tol", *, allow_zero: bool = False) -> float
     ...
     mdp.MDPError: `tol` must be a positive, finite number; got -1.
     """
-    need = "a non-negative, finite number" if allow_zero else "a positive, finite number"
+    need = (
+        "a non-negative, finite number" if allow_zero else "a positive, finite number"
+    )
     if not _is_number(tol):
         msg = f"`{name}` must be {need}; got {tol!r}."
         raise MDPError(msg)
@@ -112,7 +114,9 @@ def check_tol(tol: Any, name: str = "tol", *, allow_zero: bool = False) -> float
 
 def check_int(x: Any, name: str, *, minimum: int = 1) -> int:
     """An integer ``>= minimum``; floats (even ``5.0``), bools and strings are errors."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Integral, np.integer)):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(
+        x, (numbers.Integral, np.integer)
+    ):
         hint = ""
         if _is_number(x) and float(x).is_integer():
             hint = f" (write {int(x)})"
@@ -161,7 +165,9 @@ def as_generator(seed: RNGLike, name: str = "seed") -> np.random.Generator:
     raise MDPError(msg)
 
 
-def spawn_generators(seed: RNGLike, n: int, name: str = "seed") -> list[np.random.Generator]:
+def spawn_generators(
+    seed: RNGLike, n: int, name: str = "seed"
+) -> list[np.random.Generator]:
     """``n`` independent Generators spawned from ``seed`` (one per run).
 
     The same ``seed`` gives the same ``n`` streams; stream ``i`` does not
@@ -193,7 +199,9 @@ def check_state(s: Any, n_states: int, name: str = "s") -> int:
     return int(s)
 
 
-def state_vector(m: MDP, x: Any, name: str, *, zero_on_terminal: bool = False) -> FloatArray:
+def state_vector(
+    m: MDP, x: Any, name: str, *, zero_on_terminal: bool = False
+) -> FloatArray:
     """``x`` as a finite float array ``(S,)`` (a copy).
 
     With ``zero_on_terminal`` the entries of terminal states must be 0 (their

@@ -40,9 +40,9 @@ from ._linear import policy_matrices
 
 if TYPE_CHECKING:
     import networkx as nx
-from .types import BoolArray, IntArray
 from .model import MDP, STOCHASTIC_ATOL
 from .policy import check_policy, to_matrix
+from .types import BoolArray, IntArray
 
 __all__ = [
     "to_networkx",

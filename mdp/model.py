@@ -34,8 +34,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .checks import check_gamma
 from ._errors import MDPError
+from .checks import check_gamma
 from .types import BoolArray, FloatArray, RNGLike
 
 __all__ = ["MDP", "Names", "load"]
@@ -376,7 +376,9 @@ class MDP:
                 )
                 raise MDPError(msg)
             Rc = sp.coo_array(R)
-            keys = np.asarray(Rc.coords[0], dtype=np.int64) * S + np.asarray(Rc.coords[1])
+            keys = np.asarray(Rc.coords[0], dtype=np.int64) * S + np.asarray(
+                Rc.coords[1]
+            )
             Rs = sp.csr_array(R, dtype=np.float64, copy=True)
             Rs.sum_duplicates()
             if np.unique(keys).size != keys.size:
@@ -569,8 +571,11 @@ class MDP:
             return NotImplemented
         if self is other:
             return True
-        if (self.P.shape != other.P.shape or self.gamma != other.gamma
-                or self.names != other.names):
+        if (
+            self.P.shape != other.P.shape
+            or self.gamma != other.gamma
+            or self.names != other.names
+        ):
             return False
         same = (
             _csr_equal(self.P, other.P)
@@ -620,11 +625,15 @@ class MDP:
         if not self._mask[s, a]:
             msg = f"action {a} is not available in state {s} (see `action_mask`)."
             raise MDPError(msg)
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = (
+            rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        )
         row = s * A + a
         lo, hi = self._P.indptr[row], self._P.indptr[row + 1]
         probs = self._P.data[lo:hi]
-        k = int(np.searchsorted(np.cumsum(probs), gen.random() * probs.sum(), side="right"))
+        k = int(
+            np.searchsorted(np.cumsum(probs), gen.random() * probs.sum(), side="right")
+        )
         k = min(k, hi - lo - 1)
         s_next = int(self._P.indices[lo + k])
         if self._R_sas is not None:
@@ -635,7 +644,9 @@ class MDP:
 
     def sample_start(self, rng: RNGLike = None) -> int:
         """Sample ``s_0 ~ p0``."""
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = (
+            rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        )
         return int(gen.choice(self.n_states, p=self._p0))
 
     # ------------------------------------------------------------- converters
@@ -742,8 +753,10 @@ class MDP:
             R = R.toarray()  # a sparse R(s) or R(s, a)
         if isinstance(R, np.ndarray) and R.dtype == object:
             R = list(R)
-        if isinstance(R, (list, tuple)) and len(R) == A and (
-            sp.issparse(R[0]) or np.ndim(R[0]) == 2
+        if (
+            isinstance(R, (list, tuple))
+            and len(R) == A
+            and (sp.issparse(R[0]) or np.ndim(R[0]) == 2)
         ):
             Rm = [sp.csr_array(x) for x in R]
             R_csr = sp.csr_array(sp.vstack(Rm, format="csr"))[perm]
@@ -978,9 +991,20 @@ def load(path: str | os.PathLike[str]) -> MDP:
             )
             raise MDPError(msg)
         with f:
-            need = {"format", "shape", "P_data", "P_indices", "P_indptr", "r",
-                    "gamma", "p0", "terminal", "action_mask", "state_names",
-                    "action_names"}
+            need = {
+                "format",
+                "shape",
+                "P_data",
+                "P_indices",
+                "P_indptr",
+                "r",
+                "gamma",
+                "p0",
+                "terminal",
+                "action_mask",
+                "state_names",
+                "action_names",
+            }
             missing = need - set(f.files)
             if missing:
                 msg = (
@@ -1085,8 +1109,12 @@ def _pymdptoolbox_mats(P: Any) -> list[sp.csr_array]:
     if isinstance(P, np.ndarray) and P.dtype == object:
         P = list(P)
     if isinstance(P, (list, tuple)):
-        mats = [sp.csr_array(x, dtype=np.float64) if sp.issparse(x)
-                else sp.csr_array(_as_float(x, "P")) for x in P]
+        mats = [
+            sp.csr_array(x, dtype=np.float64)
+            if sp.issparse(x)
+            else sp.csr_array(_as_float(x, "P"))
+            for x in P
+        ]
     else:
         arr = _as_float(P, "P")
         if arr.ndim != 3:
@@ -1116,4 +1144,3 @@ def _gym_action_names(env: Any) -> tuple[str, ...] | None:
         if name.startswith(key):
             return names
     return None
-

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import PolicyError
-from .types import FloatArray, IntArray, RNGLike
 from .model import MDP
+from .types import FloatArray, IntArray, RNGLike
 
 __all__ = [
     "check_policy",

@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import MDPError
-from .types import FloatArray, IntArray, RNGLike
 from .model import MDP
 from .policy import check_policy, sample_action
+from .types import FloatArray, IntArray, RNGLike
 
 __all__ = [
     "Trajectory",
@@ -216,7 +216,9 @@ def monte_carlo_return(
     (1.0, 0.0)
     """
     gen = _rng(rng)
-    episodes = [rollout(m, pi, horizon=horizon, rng=gen) for _ in range(int(n_episodes))]
+    episodes = [
+        rollout(m, pi, horizon=horizon, rng=gen) for _ in range(int(n_episodes))
+    ]
     returns = np.array([discounted_return(tau.rewards, m.gamma) for tau in episodes])
     cut = sum(not tau.terminated for tau in episodes)
     if cut and m.gamma == 1.0:
@@ -227,5 +229,9 @@ def monte_carlo_return(
             RuntimeWarning,
             stacklevel=2,
         )
-    se = float(returns.std(ddof=1) / np.sqrt(returns.size)) if returns.size > 1 else float("nan")
+    se = (
+        float(returns.std(ddof=1) / np.sqrt(returns.size))
+        if returns.size > 1
+        else float("nan")
+    )
     return float(returns.mean()), se

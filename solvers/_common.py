@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError
-from mdp.checks import state_vector
 from mdp._errors import ImproperPolicyError
 from mdp._linear import proper_greedy, solve_policy_value
+from mdp.checks import state_vector
 from mdp.types import FloatArray
 
 
@@ -130,4 +130,8 @@ class Progress:
         now = time.perf_counter()
         if force or now - self.last >= self.every:
             self.last = now
-            print(f"{self.name}: {text}  [{now - self.t0:.1f} s]", file=sys.stderr, flush=True)
+            print(
+                f"{self.name}: {text}  [{now - self.t0:.1f} s]",
+                file=sys.stderr,
+                flush=True,
+            )

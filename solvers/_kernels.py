@@ -63,17 +63,33 @@ class AffineCSR:
         self.M = M
         self.b = np.ascontiguousarray(b, dtype=np.float64)
         self.n, self.n_cols = M.shape
-        k = num_threads() if (M.nnz >= PARALLEL_MIN_NNZ and _csr_matvec is not None) else 1
+        k = (
+            num_threads()
+            if (M.nnz >= PARALLEL_MIN_NNZ and _csr_matvec is not None)
+            else 1
+        )
         # row cuts with (about) equal non-zeros per chunk
         cuts = np.searchsorted(M.indptr, np.linspace(0, M.nnz, k + 1), side="left")
         cuts[0], cuts[-1] = 0, self.n
-        self.chunks = [(int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True) if hi > lo]
+        self.chunks = [
+            (int(lo), int(hi))
+            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
+            if hi > lo
+        ]
 
     def _chunk(self, args: tuple[int, int, FloatArray, FloatArray]) -> None:
         lo, hi, x, out = args
         M = self.M
         out[lo:hi] = self.b[lo:hi]
-        _csr_matvec(hi - lo, self.n_cols, M.indptr[lo : hi + 1], M.indices, M.data, x, out[lo:hi])
+        _csr_matvec(
+            hi - lo,
+            self.n_cols,
+            M.indptr[lo : hi + 1],
+            M.indices,
+            M.data,
+            x,
+            out[lo:hi],
+        )
 
     def __call__(self, x: FloatArray, out: FloatArray | None = None) -> FloatArray:
         if out is None:

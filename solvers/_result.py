@@ -25,7 +25,9 @@ def _short(value: Any) -> str:
 
 class _ShortRepr:
     def __repr__(self) -> str:
-        parts = [f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr]
+        parts = [
+            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+        ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy.typing as npt
 
 from mdp import MDP
-from mdp.checks import state_vector
 from mdp._linear import SolveInfo, solve_policy_value
-from mdp.types import FloatArray
 from mdp.bellman import q_from_v
+from mdp.checks import state_vector
+from mdp.types import FloatArray
 
 from ._common import check_mdp, check_tol
 
@@ -107,7 +107,11 @@ def evaluate_policy(
     m = check_mdp(m)
     tol = check_tol(tol)
     V, info = solve_policy_value(
-        m, pi, method=method, tol=tol, V0=None if V0 is None else state_vector(m, V0, "V0")
+        m,
+        pi,
+        method=method,
+        tol=tol,
+        V0=None if V0 is None else state_vector(m, V0, "V0"),
     )
     return (V, info) if return_info else V
 

@@ -32,8 +32,8 @@ import numpy.typing as npt
 
 from mdp import MDP, MDPError, PolicyError
 from mdp.checks import check_gamma, state_vector
-from mdp.types import FloatArray
 from mdp.policy import check_policy, to_matrix
+from mdp.types import FloatArray
 
 from ._common import check_mdp
 from ._result import FiniteHorizonResult

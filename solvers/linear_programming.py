@@ -47,9 +47,9 @@ from scipy.optimize import linprog
 from mdp import MDP, MDPError, _structure
 from mdp._errors import ImproperPolicyError
 from mdp._linear import proper_greedy, solve_policy_value
-from mdp.types import FloatArray
 from mdp.bellman import q_from_v
 from mdp.model import _where
+from mdp.types import FloatArray
 
 from ._common import Progress, check_mdp
 from ._result import LPResult

@@ -45,9 +45,9 @@ from mdp._linear import (
     proper_greedy,
     solve_policy_value,
 )
-from mdp.types import FloatArray, IntArray
 from mdp.model import _where
 from mdp.policy import check_policy
+from mdp.types import FloatArray, IntArray
 
 from ._common import (
     Progress,
@@ -119,10 +119,14 @@ def proper_policy(m: MDP) -> IntArray:
     # closer with the highest probability (a far better start than the first)
     src = np.repeat(np.arange(S * A) // A, row_len)
     closer = np.zeros(S * A)
-    closer[nonempty] = np.add.reduceat(P.data * (succ_dist < dist[src]), P.indptr[:-1][nonempty])
+    closer[nonempty] = np.add.reduceat(
+        P.data * (succ_dist < dist[src]), P.indptr[:-1][nonempty]
+    )
     best_sa = best.reshape(S, A)
     eligible = best_sa == best_sa.min(axis=1, keepdims=True)
-    pi = np.argmax(np.where(eligible, closer.reshape(S, A), -1.0), axis=1).astype(np.intp)
+    pi = np.argmax(np.where(eligible, closer.reshape(S, A), -1.0), axis=1).astype(
+        np.intp
+    )
     # terminal states: first available action
     t = m.terminal
     pi[t] = np.argmax(m.action_mask[t], axis=1)
@@ -139,7 +143,9 @@ def _initial_policy(m: MDP, pi0: Any) -> IntArray:
     if m.gamma == 1.0:
         return proper_policy(m)
     # myopic: the best immediate reward
-    return np.argmax(m.r_masked.reshape(m.n_states, m.n_actions), axis=1).astype(np.intp)
+    return np.argmax(m.r_masked.reshape(m.n_states, m.n_actions), axis=1).astype(
+        np.intp
+    )
 
 
 def _improve(Q: FloatArray, pi: IntArray, eps: float) -> tuple[IntArray, int]:
@@ -225,7 +231,11 @@ def policy_iteration(
     if auto_eval:
         P_pi, _ = policy_matrices(m, pi)
         live = np.flatnonzero(~m.terminal)
-        M = sp.csr_array(sp.eye_array(live.size) - g * P_pi[live][:, live]) if live.size else P_pi
+        M = (
+            sp.csr_array(sp.eye_array(live.size) - g * P_pi[live][:, live])
+            if live.size
+            else P_pi
+        )
         eval_method = choose_method(M)
     exact = eval_method == "direct"
     # with "auto", a stalled Krylov evaluation falls back to sparse LU
@@ -241,7 +251,9 @@ def policy_iteration(
             eval_tol = max(tol, 1e-3 * float(np.abs(m.r).max() or 1.0))
         # evaluation: (I - gamma P_pi) V = r_pi
         try:
-            V, _ = solve_policy_value(m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False)
+            V, _ = solve_policy_value(
+                m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False
+            )
         except ImproperPolicyError as exc:
             if k == 1:
                 raise
@@ -285,11 +297,21 @@ def policy_iteration(
             bound = "MacQueen-Porteus midpoint of T*V after the final evaluation"
             Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
     else:
-        err, bound = float("nan"), "none (gamma = 1): the final policy is stable under exact evaluation"
+        err, bound = (
+            float("nan"),
+            "none (gamma = 1): the final policy is stable under exact evaluation",
+        )
     # round-off floor of the certificate: c * eps * |V| (a little slack)
-    floor = 100.0 * (g / (1.0 - g) if g < 1.0 else 1.0) * np.finfo(float).eps * (1.0 + float(np.abs(V).max()))
+    floor = (
+        100.0
+        * (g / (1.0 - g) if g < 1.0 else 1.0)
+        * np.finfo(float).eps
+        * (1.0 + float(np.abs(V).max()))
+    )
     if status == "converged" and g < 1.0 and tol < err <= floor:
-        bound += f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
+        bound += (
+            f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
+        )
         message = f"converged: policy stable after {k} improvement step(s); {bound}"
     elif status == "converged" and g < 1.0 and err > tol:
         status = "bound"
@@ -300,7 +322,11 @@ def policy_iteration(
         )
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     elif status == "max_iter":
-        message = warn_not_converged("policy_iteration", max_iter, f"{changes[-1]} policy change(s) in the last step")
+        message = warn_not_converged(
+            "policy_iteration",
+            max_iter,
+            f"{changes[-1]} policy change(s) in the last step",
+        )
     else:
         message = f"converged: policy stable after {k} improvement step(s)"
     progress(message, force=True)
@@ -412,12 +438,17 @@ def modified_policy_iteration(
                 break
         elif sup <= tol:
             V = TV
-            status, bound = "converged", "residual only (gamma = 1: no a-priori bound on ||V - V*||)"
+            status, bound = (
+                "converged",
+                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
+            )
             break
         V = TV
         if not np.isfinite(sweeps):
             try:
-                V, _ = solve_policy_value(m, pi, method="auto", tol=tol * 1e-2, V0=V, validate=False)
+                V, _ = solve_policy_value(
+                    m, pi, method="auto", tol=tol * 1e-2, V0=V, validate=False
+                )
                 n_sweeps += 1
             except ImproperPolicyError:
                 # gamma = 1 and the greedy policy never terminates from some
@@ -431,7 +462,9 @@ def modified_policy_iteration(
             n_sweeps += int(sweeps)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
     if status == "max_iter":
-        message = warn_not_converged("modified_policy_iteration", max_iter, f"last residual {residuals[-1]:.3g}")
+        message = warn_not_converged(
+            "modified_policy_iteration", max_iter, f"last residual {residuals[-1]:.3g}"
+        )
     else:
         message = f"converged: {bound}"
     Q = kernel.to_sa(kernel.q(V))

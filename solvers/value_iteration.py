@@ -155,7 +155,9 @@ def value_iteration(
         )
         method = "value_iteration"
     if status == "max_iter":
-        message = warn_not_converged("value_iteration", max_iter, f"last residual {residuals[-1]:.3g}")
+        message = warn_not_converged(
+            "value_iteration", max_iter, f"last residual {residuals[-1]:.3g}"
+        )
     elif status == "callback":
         message = "stopped by callback"
     else:
@@ -205,7 +207,11 @@ def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
         V = V_new
         if g < 1.0:
             if c * sup <= tol:
-                status, bound, err = "converged", "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k||", c * sup
+                status, bound, err = (
+                    "converged",
+                    "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k||",
+                    c * sup,
+                )
                 if callback is not None:
                     callback(k, V)
                 break
@@ -218,7 +224,10 @@ def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
                     callback(k, V)
                 break
         elif sup <= tol:
-            status, bound = "converged", "residual only (gamma = 1: no a-priori bound on ||V - V*||)"
+            status, bound = (
+                "converged",
+                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
+            )
             if callback is not None:
                 callback(k, V)
             break
@@ -230,7 +239,10 @@ def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
         # not converged: still return the best certified estimate, the midpoint
         shift, half = macqueen(d_min, d_max, g)
         V[live] += shift
-        err, bound = half, "span (MacQueen-Porteus midpoint) at the last sweep (not converged)"
+        err, bound = (
+            half,
+            "span (MacQueen-Porteus midpoint) at the last sweep (not converged)",
+        )
     return V, np.asarray(res), k, status, bound, err
 
 
@@ -260,7 +272,10 @@ def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
             bound = "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k|| (Gauss-Seidel is a gamma-contraction)"
             break
         if g == 1.0 and sup <= tol:
-            status, bound = "converged", "residual only (gamma = 1: no a-priori bound on ||V - V*||)"
+            status, bound = (
+                "converged",
+                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
+            )
             break
         if callback is not None and callback(k, V):
             status = "callback"

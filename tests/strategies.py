@@ -192,9 +192,7 @@ def proper_mdps(**kwargs) -> st.SearchStrategy[MDP]:
 def deterministic_policies(draw: st.DrawFn, m: MDP) -> np.ndarray:
     """``int [S]``: an available action in every state."""
     choices = [np.flatnonzero(m.action_mask[s]) for s in range(m.n_states)]
-    return np.array(
-        [draw(st.sampled_from(list(c))) for c in choices], dtype=np.intp
-    )
+    return np.array([draw(st.sampled_from(list(c))) for c in choices], dtype=np.intp)
 
 
 @st.composite

@@ -22,9 +22,20 @@ PUBLIC_MODULES = [
 ]
 # result containers and exceptions are documented by their attribute lists
 NO_EXAMPLE_NEEDED = {
-    "SolverResult", "LPResult", "FiniteHorizonResult", "AverageRewardResult",
-    "MDPError", "PolicyError", "ImproperPolicyError", "Names", "BellmanCheck",
-    "BellmanReport", "Trajectory", "World", "WorldError", "MapError",
+    "SolverResult",
+    "LPResult",
+    "FiniteHorizonResult",
+    "AverageRewardResult",
+    "MDPError",
+    "PolicyError",
+    "ImproperPolicyError",
+    "Names",
+    "BellmanCheck",
+    "BellmanReport",
+    "Trajectory",
+    "World",
+    "WorldError",
+    "MapError",
 }
 
 
@@ -38,7 +49,11 @@ def _public_objects():
             yield f"{modname}.{name}", name, obj
 
 
-@pytest.mark.parametrize(("qualname", "name", "obj"), list(_public_objects()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    ("qualname", "name", "obj"),
+    list(_public_objects()),
+    ids=lambda x: x if isinstance(x, str) else "",
+)
 def test_public_name_has_docstring_with_example(qualname, name, obj):
     doc = inspect.getdoc(obj)
     assert doc, f"{qualname} has no docstring"
@@ -64,4 +79,6 @@ def _imports(path: pathlib.Path) -> set[str]:
 def test_layers_import_downward_only(package, forbidden):
     for path in (ROOT / package).rglob("*.py"):
         bad = _imports(path) & forbidden
-        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (layers point down only)"
+        assert not bad, (
+            f"{path.relative_to(ROOT)} imports {sorted(bad)} (layers point down only)"
+        )

@@ -30,4 +30,4 @@ def test_readme_commands_match_ci():
     test_command = bash[1].strip()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci, "the README's test command must be what .ci/run runs"
-    assert 'pip install' in bash[0] and '-e ".[dev]"' in bash[0]
+    assert "pip install" in bash[0] and '-e ".[dev]"' in bash[0]

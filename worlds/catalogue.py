@@ -34,7 +34,15 @@ from .classics import (
 )
 from .grid_classics import GRID_ENTRIES
 
-__all__ = ["names", "make", "describe", "parameters", "parse_params", "parse_map_params", "WorldError"]
+__all__ = [
+    "names",
+    "make",
+    "describe",
+    "parameters",
+    "parse_params",
+    "parse_map_params",
+    "WorldError",
+]
 
 
 @dataclass(frozen=True)
@@ -313,7 +321,8 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
         if key == "wind" and text:
             special["wind"] = tuple(
                 _number(p.strip(), int, f"map parameter 'wind' of {label}")
-                for p in text.strip("()[] ").split(",") if p.strip()
+                for p in text.strip("()[] ").split(",")
+                if p.strip()
             )
         elif key == "slip" and text.lower() == "frozenlake":
             special["slip"] = "frozenlake"
@@ -324,7 +333,9 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
     return {k: out[k] for k in [i.partition("=")[0].strip() for i in items] if k in out}
 
 
-def _parse(key_name: str, label: str, valid: dict[str, inspect.Parameter], items: Iterable[str]) -> dict[str, Any]:
+def _parse(
+    key_name: str, label: str, valid: dict[str, inspect.Parameter], items: Iterable[str]
+) -> dict[str, Any]:
     if isinstance(items, str):
         items = [items]
     out: dict[str, Any] = {}

@@ -452,9 +452,7 @@ def _location_kernel(
     n = np.arange(n_max + 1)
     pmf_req = _poisson_pmf(n, lam_req)
     # E[min(req, m)] = sum_{j < m} P(req > j)
-    expected_rentals = np.concatenate(
-        [[0.0], np.cumsum(_poisson_sf(n[:-1], lam_req))]
-    )
+    expected_rentals = np.concatenate([[0.0], np.cumsum(_poisson_sf(n[:-1], lam_req))])
     m, c = n[:, None], n[None, :]
     # after renting, c = m - min(req, m) cars are left: P(c) = pmf(m - c) for
     # 0 < c <= m, and c = 0 takes the tail P(req >= m)

@@ -59,7 +59,11 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
         if gamma is not None:
             kwargs["gamma"] = gamma
         if not os.path.isfile(args.map):
-            what = "is a directory, not a map file" if os.path.isdir(args.map) else "does not exist"
+            what = (
+                "is a directory, not a map file"
+                if os.path.isdir(args.map)
+                else "does not exist"
+            )
             msg = f"map file {args.map!r} {what}."
             raise CLIError(msg)
         kwargs.setdefault("name", label)
@@ -108,8 +112,17 @@ def _is_grid(world: Any) -> bool:
     return world is not None and hasattr(world, "shape") and hasattr(world, "cell")
 
 
-_ARROWS = {(-1, 0): "↑", (0, 1): "→", (1, 0): "↓", (0, -1): "←", (0, 0): "•",
-           (-1, 1): "↗", (1, 1): "↘", (1, -1): "↙", (-1, -1): "↖"}
+_ARROWS = {
+    (-1, 0): "↑",
+    (0, 1): "→",
+    (1, 0): "↓",
+    (0, -1): "←",
+    (0, 0): "•",
+    (-1, 1): "↗",
+    (1, 1): "↘",
+    (1, -1): "↙",
+    (-1, -1): "↖",
+}
 
 
 def _grid_text(world: Any, values: np.ndarray | None, policy: np.ndarray | None) -> str:
@@ -154,7 +167,11 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     print(
         f"{res.method}: {'converged' if res.converged else 'NOT converged'} after "
         f"{res.iterations} iteration(s) in {res.elapsed:.3f} s"
-        + (f"; ||V - V*|| <= {res.error_bound:.2e}" if np.isfinite(res.error_bound) else "")
+        + (
+            f"; ||V - V*|| <= {res.error_bound:.2e}"
+            if np.isfinite(res.error_bound)
+            else ""
+        )
     )
     if not np.isfinite(res.error_bound) and m.gamma == 1.0:
         print(f"  ({res.bound})")
@@ -166,12 +183,18 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     elif not check_only and m.n_states <= 30:
         names = m.names
         for s in range(m.n_states):
-            action = "(terminal)" if m.terminal[s] else f"action {names.actions[res.policy[s]]}"
+            action = (
+                "(terminal)"
+                if m.terminal[s]
+                else f"action {names.actions[res.policy[s]]}"
+            )
             print(f"  {names.states[s]:>10}  V* = {res.V[s]: .6f}  {action}")
     elif not check_only:
         hint = f"see {out}" if out else "add --out FILE.png to draw them"
         print(f"({m.n_states} states: V* and the policy are not listed here; {hint})")
-    report = bellman.verify(m, V_star=res.V, Q_star=res.Q, pi_star=res.policy, tol=args.check_tol)
+    report = bellman.verify(
+        m, V_star=res.V, Q_star=res.Q, pi_star=res.policy, tol=args.check_tol
+    )
     print(report)
     if out:
         print(f"wrote {out}")
@@ -187,7 +210,9 @@ def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
     from . import plot
 
     if world is not None:
-        fig = plot.world_figure(world, res.V, res.policy, title=f"{label}: V* and greedy policy")
+        fig = plot.world_figure(
+            world, res.V, res.policy, title=f"{label}: V* and greedy policy"
+        )
     else:
         fig = Figure(figsize=(min(max(6.0, 0.4 * m.n_states), 14.0), 4.0))
         ax = fig.add_subplot()
@@ -218,7 +243,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     start = np.flatnonzero(m.p0 > 0)
     print(f"start distribution over {start.size} state(s)")
     if not m.action_mask.all():
-        print(f"action mask: {int((~m.action_mask).sum())} unavailable (state, action) pairs")
+        print(
+            f"action mask: {int((~m.action_mask).sum())} unavailable (state, action) pairs"
+        )
     if args.target and not args.target.endswith(".npz") and not args.map:
         from . import catalogue
 
@@ -282,35 +309,75 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def target(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("target", nargs="?", help="catalogue world name, or an .npz file from MDP.save")
+        sp.add_argument(
+            "target",
+            nargs="?",
+            help="catalogue world name, or an .npz file from MDP.save",
+        )
         sp.add_argument("--map", metavar="FILE", help="a gridworld text map file")
-        sp.add_argument("--param", "-p", action="append", metavar="KEY=VALUE",
-                        help="world or map parameter (repeatable); `mdpkit show NAME` lists them")
+        sp.add_argument(
+            "--param",
+            "-p",
+            action="append",
+            metavar="KEY=VALUE",
+            help="world or map parameter (repeatable); `mdpkit show NAME` lists them",
+        )
 
     sub.add_parser("list", help="list the catalogue worlds")
     sp = sub.add_parser("show", help="describe a world")
     target(sp)
-    for name, hlp in (("solve", "solve, print the Bellman check, write a figure"),
-                      ("check", "solve and verify; exit 1 if an identity fails")):
+    for name, hlp in (
+        ("solve", "solve, print the Bellman check, write a figure"),
+        ("check", "solve and verify; exit 1 if an identity fails"),
+    ):
         sp = sub.add_parser(name, help=hlp)
         target(sp)
-        sp.add_argument("--method", choices=sorted(_METHODS), default="vi",
-                        help="vi: value iteration (default), pi: policy iteration, "
-                             "mpi: modified policy iteration, lp: linear programming")
-        sp.add_argument("--gamma", type=float, default=None, help="override the discount")
-        sp.add_argument("--tol", type=float, default=1e-10, help="solver tolerance on ||V - V*|| (guaranteed when gamma < 1)")
-        sp.add_argument("--check-tol", type=float, default=1e-6, help="tolerance of the Bellman checks")
-        sp.add_argument("--verbose", "-v", action="store_true",
-                        help="show solver progress (default when stderr is a terminal)")
+        sp.add_argument(
+            "--method",
+            choices=sorted(_METHODS),
+            default="vi",
+            help="vi: value iteration (default), pi: policy iteration, "
+            "mpi: modified policy iteration, lp: linear programming",
+        )
+        sp.add_argument(
+            "--gamma", type=float, default=None, help="override the discount"
+        )
+        sp.add_argument(
+            "--tol",
+            type=float,
+            default=1e-10,
+            help="solver tolerance on ||V - V*|| (guaranteed when gamma < 1)",
+        )
+        sp.add_argument(
+            "--check-tol",
+            type=float,
+            default=1e-6,
+            help="tolerance of the Bellman checks",
+        )
+        sp.add_argument(
+            "--verbose",
+            "-v",
+            action="store_true",
+            help="show solver progress (default when stderr is a terminal)",
+        )
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
         if name == "solve":
-            sp.add_argument("--out", "-o", metavar="FILE.png", help="write the value/policy figure")
+            sp.add_argument(
+                "--out", "-o", metavar="FILE.png", help="write the value/policy figure"
+            )
     sp = sub.add_parser("graph", help="draw the transition graph")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.png")
-    sp.add_argument("--policy", action="store_true", help="draw the optimal policy's chain only")
-    sp.add_argument("--max-states", type=int, default=None, metavar="N",
-                    help="draw graphs with up to N states (default: the drawing's own limit)")
+    sp.add_argument(
+        "--policy", action="store_true", help="draw the optimal policy's chain only"
+    )
+    sp.add_argument(
+        "--max-states",
+        type=int,
+        default=None,
+        metavar="N",
+        help="draw graphs with up to N states (default: the drawing's own limit)",
+    )
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
@@ -346,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": _cmd_graph,
         "save": _cmd_save,
     }
+
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
         print(f"mdpkit {args.command}: warning: {message}", file=sys.stderr)
 
@@ -359,7 +427,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except MemoryError:
-        print(f"mdpkit {args.command}: error: out of memory; try smaller parameters.", file=sys.stderr)
+        print(
+            f"mdpkit {args.command}: error: out of memory; try smaller parameters.",
+            file=sys.stderr,
+        )
         return 2
     except (CLIError, ValueError, KeyError, OSError) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -66,13 +66,17 @@ def map_rows(name: str) -> list[str]:
     res = resources.files("worlds") / "maps" / f"{name}.txt"
     if not res.is_file():
         available = sorted(
-            p.name[:-4] for p in (resources.files("worlds") / "maps").iterdir()
+            p.name[:-4]
+            for p in (resources.files("worlds") / "maps").iterdir()
             if p.name.endswith(".txt")
         )
         msg = f"no packaged map {name!r}; available: {', '.join(available)}."
         raise GridWorldError(msg)
-    return [line.strip() for line in res.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        line.strip()
+        for line in res.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def gridworld_4x4(*, gamma: float = 1.0) -> GridWorld:

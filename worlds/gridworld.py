@@ -375,9 +375,7 @@ class GridWorld:
         self._deltas = deltas
         self._deltas.flags.writeable = False
         p0 = self._start_distribution(kind_code, index, source)
-        P, R = self._tables(
-            K, wind_v, wind_p, enter, rw, p0, jump_target, jump_reward
-        )
+        P, R = self._tables(K, wind_v, wind_p, enter, rw, p0, jump_target, jump_reward)
         terminal = np.isin(kind_code[~walls], (_GOAL, _HOLE))
         state_names = [f"({r}, {c})" for r, c in self._cells]
         self._mdp = MDP(
@@ -893,7 +891,11 @@ def _char_table(legend: Any) -> dict[str, tuple[str, float | None]]:
             raise GridWorldError(msg)
         if isinstance(spec, str):
             kind, reward = spec, None
-        elif isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str):
+        elif (
+            isinstance(spec, (tuple, list))
+            and len(spec) == 2
+            and isinstance(spec[0], str)
+        ):
             kind, reward = spec[0], _finite(spec[1], f"legend[{ch!r}] reward")
         else:
             msg = (
@@ -952,7 +954,9 @@ def _check_jumps(
 
 def _check_moves(moves: Any) -> tuple[tuple[str, ...], IntArray]:
     if not isinstance(moves, str) or moves not in _MOVE_SETS:
-        msg = f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))}; got {moves!r}."
+        msg = (
+            f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))}; got {moves!r}."
+        )
         raise GridWorldError(msg)
     spec = _MOVE_SETS[moves]
     names = tuple(n for n, _ in spec)
@@ -966,7 +970,9 @@ def _check_slip(slip: Any, slip_mode: Any) -> tuple[float, str]:
         raise GridWorldError(msg)
     if isinstance(slip, str):
         if slip != "frozenlake":
-            msg = f"`slip` must be a probability in [0, 1] or 'frozenlake'; got {slip!r}."
+            msg = (
+                f"`slip` must be a probability in [0, 1] or 'frozenlake'; got {slip!r}."
+            )
             raise GridWorldError(msg)
         if slip_mode != "perpendicular":
             msg = (
@@ -999,9 +1005,7 @@ def _slip_kernel(deltas: IntArray, slip: float, mode: str) -> FloatArray:
     return K
 
 
-def _check_wind(
-    wind: Any, wind_noise: Any, ncol: int
-) -> tuple[IntArray, FloatArray]:
+def _check_wind(wind: Any, wind_noise: Any, ncol: int) -> tuple[IntArray, FloatArray]:
     """Per column: pushes ``[ncol, k]`` and their probabilities ``[ncol, k]``."""
     noise = _finite(wind_noise, "wind_noise")
     if not 0.0 <= noise <= 1.0:
@@ -1019,8 +1023,10 @@ def _check_wind(
             f"per column of the map."
         )
         raise GridWorldError(msg)
-    if w.dtype == bool or not np.issubdtype(w.dtype, np.number) or (
-        not np.all(np.isfinite(w.astype(float))) or np.any(w != np.round(w))
+    if (
+        w.dtype == bool
+        or not np.issubdtype(w.dtype, np.number)
+        or (not np.all(np.isfinite(w.astype(float))) or np.any(w != np.round(w)))
     ):
         msg = f"`wind` must hold whole numbers of cells; got {list(wind)!r}."
         raise GridWorldError(msg)
@@ -1035,7 +1041,9 @@ def _check_wind(
     return pushes, probs
 
 
-def _step(rc: IntArray, delta: IntArray, walls: BoolArray) -> tuple[IntArray, BoolArray]:
+def _step(
+    rc: IntArray, delta: IntArray, walls: BoolArray
+) -> tuple[IntArray, BoolArray]:
     """Cells reached by one move from ``rc [n, 2]``; blocked moves stay (bump)."""
     nrow, ncol = walls.shape
     y = rc + delta

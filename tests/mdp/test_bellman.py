@@ -54,16 +54,24 @@ def test_backups_by_hand_on_the_chain():
     np.testing.assert_array_equal(bellman.q_from_v(m, V), Q)
     np.testing.assert_array_equal(bellman.optimal_backup_v(m, V), Q.max(axis=1))
     np.testing.assert_array_equal(bellman.backup_v(m, V, [1, 0]), [Q[0, 1], Q[1, 0]])
-    np.testing.assert_array_equal(bellman.backup_v(m, V, [[0.5, 0.5], [0.25, 0.75]]),
-                                  [0.5 * 1 + 0.5 * 2, 0.25 * 3 + 0.75 * 2])
+    np.testing.assert_array_equal(
+        bellman.backup_v(m, V, [[0.5, 0.5], [0.25, 0.75]]),
+        [0.5 * 1 + 0.5 * 2, 0.25 * 3 + 0.75 * 2],
+    )
     Qin = np.array([[1.0, 5.0], [2.0, 3.0]])
     # (T^mu Q)(s, a) = r(s) + 0.5 Q(next, mu(next)) with mu = [1, 0]
-    np.testing.assert_array_equal(bellman.backup_q(m, Qin, [1, 0]),
-                                  [[0 + 0.5 * 5, 0 + 0.5 * 2], [1 + 0.5 * 2, 1 + 0.5 * 5]])
-    np.testing.assert_array_equal(bellman.optimal_backup_q(m, Qin),
-                                  [[0 + 0.5 * 5, 0 + 0.5 * 3], [1 + 0.5 * 3, 1 + 0.5 * 5]])
+    np.testing.assert_array_equal(
+        bellman.backup_q(m, Qin, [1, 0]),
+        [[0 + 0.5 * 5, 0 + 0.5 * 2], [1 + 0.5 * 2, 1 + 0.5 * 5]],
+    )
+    np.testing.assert_array_equal(
+        bellman.optimal_backup_q(m, Qin),
+        [[0 + 0.5 * 5, 0 + 0.5 * 3], [1 + 0.5 * 3, 1 + 0.5 * 5]],
+    )
     np.testing.assert_array_equal(bellman.v_from_q(Qin, [1, 0]), [5.0, 2.0])
-    np.testing.assert_array_equal(bellman.v_from_q(Qin, [[0.5, 0.5], [0, 1]]), [3.0, 3.0])
+    np.testing.assert_array_equal(
+        bellman.v_from_q(Qin, [[0.5, 0.5], [0, 1]]), [3.0, 3.0]
+    )
 
 
 def test_masked_actions_are_minus_inf():
@@ -85,8 +93,12 @@ def test_verify_chain_closed_form():
     Q_star = np.array([[9 * 0.9, 10 * 0.9], [1 + 9.0, 1 + 8.1]])
     report = bellman.verify(m, V_star=V_star, Q_star=Q_star, tol=1e-12)
     assert report.ok and bool(report)
-    assert [c.key for c in report] == ["v_star", "q_star", "v_star_max_q_star",
-                                       "greedy_attains_v_star"]
+    assert [c.key for c in report] == [
+        "v_star",
+        "q_star",
+        "v_star_max_q_star",
+        "greedy_attains_v_star",
+    ]
     # the optimal policy [1, 0] and its exact values
     V, Q = exact(m, [1, 0])
     np.testing.assert_allclose(V, V_star, rtol=1e-14)
@@ -99,11 +111,17 @@ def test_verify_passes_on_exact_policy_values(stochastic):
     pi = np.array([2, 1, 2, 0])
     if stochastic:
         pi = policy_matrix(pi, 4, 3) * 0.5 + np.array(
-            [[0.5, 0, 0], [0, 0, 0.5], [0, 0.5, 0], [0.5, 0, 0]])
+            [[0.5, 0, 0], [0, 0, 0.5], [0, 0.5, 0], [0.5, 0, 0]]
+        )
     V, Q = exact(m, pi)
     report = bellman.verify(m, pi=pi, V=V, Q=Q)
     assert report.ok, str(report)
-    assert [c.key for c in report] == ["v_pi", "q_pi", "v_pi_from_q_pi", "advantage_mean_zero"]
+    assert [c.key for c in report] == [
+        "v_pi",
+        "q_pi",
+        "v_pi_from_q_pi",
+        "advantage_mean_zero",
+    ]
     assert max(c.residual for c in report) < 1e-12
 
 
@@ -192,14 +210,23 @@ def test_verify_gamma_one_catches_constant_shift():
     P = np.zeros((3, 1, 3))
     P[0, 0] = [0.5, 0.5, 0.0]
     P[1, 0, 2] = 1.0
-    m = MDP(P, R=np.zeros((3, 1, 3)) + [[[1.0, 2.0, 3.0]]] * np.array([1, 1, 0])[:, None, None],
-            gamma=1.0, terminal=[2])
+    m = MDP(
+        P,
+        R=np.zeros((3, 1, 3))
+        + [[[1.0, 2.0, 3.0]]] * np.array([1, 1, 0])[:, None, None],
+        gamma=1.0,
+        terminal=[2],
+    )
     V, Q = exact(m, [0, 0, 0])
     np.testing.assert_allclose(V, [2 * (0.5 * 1 + 0.5 * 2) + 3, 3, 0])
     assert bellman.verify(m, pi=[0, 0, 0], V=V, Q=Q).ok
     assert bellman.verify(m, V_star=V, Q_star=Q).ok
-    for kw in ({"pi": [0, 0, 0], "V": V + 5}, {"pi": [0, 0, 0], "Q": Q + 5},
-               {"V_star": V + 5}, {"Q_star": Q + 5}):
+    for kw in (
+        {"pi": [0, 0, 0], "V": V + 5},
+        {"pi": [0, 0, 0], "Q": Q + 5},
+        {"V_star": V + 5},
+        {"Q_star": Q + 5},
+    ):
         report = bellman.verify(m, **kw)
         assert not report.failed[0].passed and report.failed[0].worst_state == 2
 
@@ -221,8 +248,10 @@ def test_verify_reports_improper_greedy_policy():
     report = bellman.verify(m, Q_star=[[0.0, -1.0], [0.0, 0.0]])
     check = report["greedy_attains_v_star"]
     assert not check.passed and check.residual == np.inf
-    assert check.note.startswith("greedy policy is improper: with gamma = 1 the policy "
-                                 "never reaches a terminal state from state 0")
+    assert check.note.startswith(
+        "greedy policy is improper: with gamma = 1 the policy "
+        "never reaches a terminal state from state 0"
+    )
 
 
 # ------------------------------------------------------------------ report
@@ -236,13 +265,18 @@ def test_report_table():
     assert lines[0] == "Bellman identities (max-norm residual, tol 1.0e-06)"
     assert len(lines) == 1 + len(report) + 1
     assert re.fullmatch(r"  Q\* = T\* Q\* +\d\.\d{3}e[+-]\d\d  pass", lines[2])
-    assert re.fullmatch(r"  V\* = T\* V\* +\d\.\d{3}e[+-]\d\d  FAIL  worst at state 1",
-                        lines[1])
+    assert re.fullmatch(
+        r"  V\* = T\* V\* +\d\.\d{3}e[+-]\d\d  FAIL  worst at state 1", lines[1]
+    )
     assert lines[-1] == f"{len(report.failed)} identity(ies) FAIL"
     assert "V*(s) = max_a Q*(s,a)" in text
     # equations are left-aligned to a common width
-    assert len({line.index(" pass" if "pass" in line else " FAIL")
-                for line in lines[1:-1]}) <= 2
+    assert (
+        len(
+            {line.index(" pass" if "pass" in line else " FAIL") for line in lines[1:-1]}
+        )
+        <= 2
+    )
     good = bellman.verify(m, V_star=brute_force_optimum(m)[0])
     assert str(good).splitlines()[-1] == "all identities hold"
 

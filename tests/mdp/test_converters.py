@@ -21,14 +21,18 @@ def raises(match: str):
 # ============================================================ pymdptoolbox
 def toolbox_tables():
     """``P [A, S, S]`` and the same model as ``P [S, A, S]``, S = 3, A = 2."""
-    P_ass = np.array([
-        [[0.5, 0.5, 0.0], [0.0, 0.1, 0.9], [0.2, 0.0, 0.8]],
-        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.3, 0.3, 0.4]],
-    ])
+    P_ass = np.array(
+        [
+            [[0.5, 0.5, 0.0], [0.0, 0.1, 0.9], [0.2, 0.0, 0.8]],
+            [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.3, 0.3, 0.4]],
+        ]
+    )
     return P_ass, P_ass.transpose(1, 0, 2).copy()
 
 
-@pytest.mark.parametrize("layout", ["dense", "list_dense", "list_sparse", "object_array"])
+@pytest.mark.parametrize(
+    "layout", ["dense", "list_dense", "list_sparse", "object_array"]
+)
 @pytest.mark.parametrize("rform", ["s", "sa", "ass", "list_sparse_ass", "sparse_sa"])
 def test_from_pymdptoolbox_matches_hand_built(layout, rform):
     P_ass, P_sas = toolbox_tables()
@@ -46,7 +50,10 @@ def test_from_pymdptoolbox_matches_hand_built(layout, rform):
         "s": (R_s, R_s),
         "sa": (R_sa, R_sa),
         "ass": (R_ass, R_ass.transpose(1, 0, 2)),
-        "list_sparse_ass": ([sp.csr_matrix(x) for x in R_ass], R_ass.transpose(1, 0, 2)),
+        "list_sparse_ass": (
+            [sp.csr_matrix(x) for x in R_ass],
+            R_ass.transpose(1, 0, 2),
+        ),
         "sparse_sa": (sp.csr_matrix(R_sa), R_sa),
     }[rform]
     m = MDP.from_pymdptoolbox(P_in, R_in, 0.9, state_names=["a", "b", "c"])
@@ -62,7 +69,9 @@ def test_to_pymdptoolbox_round_trip():
     m = MDP(P_sas, R, 0.95, terminal=[2], p0=[0.5, 0.5, 0.0])
     mats, R_sa = m.to_pymdptoolbox()
     assert len(mats) == 2 and all(M.shape == (3, 3) for M in mats)
-    np.testing.assert_array_equal(mats[0].toarray(), [P_sas[0, 0], P_sas[1, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(
+        mats[0].toarray(), [P_sas[0, 0], P_sas[1, 0], [0, 0, 1]]
+    )
     np.testing.assert_array_equal(R_sa, R)
     back = MDP.from_pymdptoolbox(mats, R_sa, 0.95, terminal=[2], p0=[0.5, 0.5, 0.0])
     assert back == m
@@ -73,18 +82,25 @@ def test_to_pymdptoolbox_round_trip():
 
 def test_pymdptoolbox_errors():
     P_ass, _ = toolbox_tables()
-    with raises("`P` has shape (2, 3); pymdptoolbox's layout is (A, S, S) or a list "
-                "of A (S, S) matrices."):
+    with raises(
+        "`P` has shape (2, 3); pymdptoolbox's layout is (A, S, S) or a list "
+        "of A (S, S) matrices."
+    ):
         MDP.from_pymdptoolbox(np.zeros((2, 3)), np.zeros(3), 0.9)
     with raises("`P` is empty; pymdptoolbox's layout needs A >= 1 matrices."):
         MDP.from_pymdptoolbox([], np.zeros(3), 0.9)
-    with raises("`P[1]` has shape (2, 2); every action's matrix must be (S, S) = (3, 3)."):
+    with raises(
+        "`P[1]` has shape (2, 2); every action's matrix must be (S, S) = (3, 3)."
+    ):
         MDP.from_pymdptoolbox([P_ass[0], np.eye(2)], np.zeros(3), 0.9)
-    with raises("`R` has shape (2, 3, 2); pymdptoolbox's 3-D layout is (A, S, S) = "
-                "(2, 3, 3)."):
+    with raises(
+        "`R` has shape (2, 3, 2); pymdptoolbox's 3-D layout is (A, S, S) = (2, 3, 3)."
+    ):
         MDP.from_pymdptoolbox(P_ass, np.zeros((2, 3, 2)), 0.9)
-    with raises("`R` is one sparse matrix of shape (6, 3); pymdptoolbox's layouts are "
-                "R(s) (3,), R(s, a) (3, 2), or a list of A (S, S) matrices R[a][s, s']."):
+    with raises(
+        "`R` is one sparse matrix of shape (6, 3); pymdptoolbox's layouts are "
+        "R(s) (3,), R(s, a) (3, 2), or a list of A (S, S) matrices R[a][s, s']."
+    ):
         MDP.from_pymdptoolbox(P_ass, sp.csr_matrix((6, 3)), 0.9)
     # errors of the model itself come through unchanged
     bad = P_ass.copy()
@@ -147,8 +163,11 @@ def test_from_gymnasium_hand_table():
     np.testing.assert_array_equal(P[2], [[0, 0, 1, 0], [0, 0, 1, 0]])
     np.testing.assert_array_equal(P[3], [[0, 0, 0, 1], [0, 0, 0, 1]])  # rows replaced
     # expected rewards: sum of p * r over the listed outcomes
-    np.testing.assert_allclose(m.r, [[0.25 * 0 + 0.25 * 2 - 0.5, 0.5 * 10 - 0.5 * 5],
-                                     [1.0, 2.0], [0, 0], [0, 0]], atol=1e-15)
+    np.testing.assert_allclose(
+        m.r,
+        [[0.25 * 0 + 0.25 * 2 - 0.5, 0.5 * 10 - 0.5 * 5], [1.0, 2.0], [0, 0], [0, 0]],
+        atol=1e-15,
+    )
     # R(s, a, s') of repeated entries: probability-weighted mean
     R = m.R_sas.toarray().reshape(4, 2, 4)
     assert R[0, 0, 1] == 1.0 and R[0, 0, 0] == -1.0 and R[0, 1, 2] == 10.0
@@ -157,32 +176,44 @@ def test_from_gymnasium_hand_table():
 
 
 def test_from_gymnasium_action_subsets_become_a_mask():
-    table = {0: {0: [(1.0, 1, 1.0, False)], 1: [(1.0, 0, 0.0, False)]},
-             1: {0: [(1.0, 0, 0.0, False)]},
-             2: {}}
+    table = {
+        0: {0: [(1.0, 1, 1.0, False)], 1: [(1.0, 0, 0.0, False)]},
+        1: {0: [(1.0, 0, 0.0, False)]},
+        2: {},
+    }
     table[0][0] = [(1.0, 2, 1.0, True)]
-    m = MDP.from_gymnasium(table, gamma=0.5, p0=[1.0, 0.0, 0.0],
-                           action_names=["go", "stay"], state_names="xyz")
+    m = MDP.from_gymnasium(
+        table,
+        gamma=0.5,
+        p0=[1.0, 0.0, 0.0],
+        action_names=["go", "stay"],
+        state_names="xyz",
+    )
     np.testing.assert_array_equal(m.action_mask, [[1, 1], [1, 0], [1, 0]])
     np.testing.assert_array_equal(m.terminal, [False, False, True])
     assert m.names == (("x", "y", "z"), ("go", "stay"))
 
 
 def test_from_gymnasium_errors():
-    with raises("`P_dict_or_env` must be a dict P[s][a] = [(p, s', r, done), ...] or "
-                "a Gymnasium toy-text env with `unwrapped.P`."):
+    with raises(
+        "`P_dict_or_env` must be a dict P[s][a] = [(p, s', r, done), ...] or "
+        "a Gymnasium toy-text env with `unwrapped.P`."
+    ):
         MDP.from_gymnasium([1, 2, 3], gamma=0.9)
     with raises("the Gymnasium table must have states 0..S-1 as keys."):
         MDP.from_gymnasium({1: {0: [(1.0, 1, 0.0, False)]}}, gamma=0.9)
     with raises("the Gymnasium table must have states 0..S-1 as keys."):
         MDP.from_gymnasium({}, gamma=0.9)
     with raises("Gymnasium table: state 0 has action key 3; expected 0..1."):
-        MDP.from_gymnasium({0: {0: [(1.0, 0, 0.0, False)], 3: [(1.0, 0, 0.0, False)]}},
-                           gamma=0.9)
+        MDP.from_gymnasium(
+            {0: {0: [(1.0, 0, 0.0, False)], 3: [(1.0, 0, 0.0, False)]}}, gamma=0.9
+        )
     with raises("Gymnasium table lists a next state outside 0..0."):
         MDP.from_gymnasium({0: {0: [(1.0, 1, 0.0, False)]}}, gamma=0.9)
-    table = {0: {0: [(0.5, 1, 0.0, True), (0.5, 1, 0.0, False)]},
-             1: {0: [(1.0, 1, 0.0, True)]}}
+    table = {
+        0: {0: [(0.5, 1, 0.0, True), (0.5, 1, 0.0, False)]},
+        1: {0: [(1.0, 1, 0.0, True)]},
+    }
     with raises("Gymnasium table enters state 1 both with and without `terminated`"):
         MDP.from_gymnasium(table, gamma=0.9)
 
@@ -252,14 +283,16 @@ def test_gymnasium_tables(name, kwargs):
         np.testing.assert_array_equal(m.r[s], 0.0)
     np.testing.assert_array_equal(m.p0, env.initial_state_distrib)
     # the raw dict gives the same tables
-    m_dict = MDP.from_gymnasium(table, gamma=0.95, p0=env.initial_state_distrib,
-                                action_names=m.names.actions)
+    m_dict = MDP.from_gymnasium(
+        table, gamma=0.95, p0=env.initial_state_distrib, action_names=m.names.actions
+    )
     assert m_dict == m
     # R(s, a, s') kept: to_dense round trip
     P, R = m.to_dense()
     assert R.shape == (S, A, S)
-    assert MDP(P, R, 0.95, p0=m.p0, terminal=m.terminal,
-               action_names=m.names.actions) == m
+    assert (
+        MDP(P, R, 0.95, p0=m.p0, terminal=m.terminal, action_names=m.names.actions) == m
+    )
 
 
 def test_gymnasium_action_names_follow_gymnasium_order():

@@ -62,20 +62,30 @@ def test_V0_warm_start_and_info():
 
 def test_iterative_max_iter_warns():
     m = two_state(0.99)
-    with pytest.warns(RuntimeWarning, match=re.escape(
-            "iterative policy evaluation stopped at max_iter=3 before reaching tol=1e-10.")):
+    with pytest.warns(
+        RuntimeWarning,
+        match=re.escape(
+            "iterative policy evaluation stopped at max_iter=3 before reaching tol=1e-10."
+        ),
+    ):
         V, info = lin.solve_policy_value(m, [0, 0], method="iterative", max_iter=3)
     assert info.iterations == 3
 
 
 def test_bad_method():
-    with pytest.raises(MDPError, match=re.escape(
-            "`method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'.")):
+    with pytest.raises(
+        MDPError,
+        match=re.escape(
+            "`method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'."
+        ),
+    ):
         lin.solve_policy_value(two_state(0.5), [0, 0], method="lu")
 
 
 def test_policy_is_validated():
-    with pytest.raises(PolicyError, match=re.escape("policy picks action 5 in state 0")):
+    with pytest.raises(
+        PolicyError, match=re.escape("policy picks action 5 in state 0")
+    ):
         lin.solve_policy_value(two_state(0.5), [5, 0])
 
 
@@ -122,15 +132,18 @@ def test_gamma_one_proper_policy():
 
 def test_gamma_one_improper_policy_names_the_states():
     m = goal_chain()
-    msg = ("with gamma = 1 the policy never reaches a terminal state from state 0, "
-           "state 1: its value is undefined. Use a proper policy (one that "
-           "terminates with probability 1) or gamma < 1.")
+    msg = (
+        "with gamma = 1 the policy never reaches a terminal state from state 0, "
+        "state 1: its value is undefined. Use a proper policy (one that "
+        "terminates with probability 1) or gamma < 1."
+    )
     for method in METHODS:
         with pytest.raises(ImproperPolicyError, match=re.escape(msg)):
             lin.solve_policy_value(m, [1, 1, 0], method=method)
     assert issubclass(ImproperPolicyError, MDPError)
     np.testing.assert_array_equal(
-        lin.improper_states(m, lin.policy_matrices(m, np.array([1, 1, 0]))[0]), [0, 1])
+        lin.improper_states(m, lin.policy_matrices(m, np.array([1, 1, 0]))[0]), [0, 1]
+    )
 
 
 def test_gamma_one_improper_from_some_states_only():
@@ -138,17 +151,26 @@ def test_gamma_one_improper_from_some_states_only():
     P = np.zeros((4, 1, 4))
     P[0, 0, 1] = P[1, 0, 2] = P[3, 0, 3] = 1.0
     m = MDP(P, R=np.zeros(4), gamma=1.0, terminal=[2])
-    with pytest.raises(ImproperPolicyError, match=re.escape("terminal state from state 3:")):
+    with pytest.raises(
+        ImproperPolicyError, match=re.escape("terminal state from state 3:")
+    ):
         lin.solve_policy_value(m, [0, 0, 0, 0])
-    assert lin.solve_policy_value(m.replace(gamma=0.5), [0, 0, 0, 0])[0].tolist() == [0] * 4
+    assert (
+        lin.solve_policy_value(m.replace(gamma=0.5), [0, 0, 0, 0])[0].tolist()
+        == [0] * 4
+    )
 
 
 def test_gamma_one_without_terminal_states():
     m = two_state(1.0)
-    with pytest.raises(ImproperPolicyError, match=re.escape(
+    with pytest.raises(
+        ImproperPolicyError,
+        match=re.escape(
             "gamma = 1 and the MDP has no terminal states, so V^pi is infinite or "
             "undefined. Use gamma < 1, add terminal states, or use "
-            "solvers.relative_value_iteration for the average reward.")):
+            "solvers.relative_value_iteration for the average reward."
+        ),
+    ):
         lin.solve_policy_value(m, [0, 0])
 
 
@@ -218,12 +240,20 @@ def trajectory_return(m: MDP, pi: np.ndarray, R: np.ndarray, H: int) -> float:
 
 
 def test_value_is_the_limit_of_trajectory_sums():
-    P = np.array([[[0.6, 0.4, 0.0], [0.1, 0.2, 0.7]],
-                  [[0.3, 0.0, 0.7], [0.5, 0.5, 0.0]],
-                  [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
-    R = np.array([[[1.0, -2.0, 0.0], [0.5, 1.5, 4.0]],
-                  [[2.0, 0.0, -1.0], [0.0, 3.0, 0.0]],
-                  [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+    P = np.array(
+        [
+            [[0.6, 0.4, 0.0], [0.1, 0.2, 0.7]],
+            [[0.3, 0.0, 0.7], [0.5, 0.5, 0.0]],
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        ]
+    )
+    R = np.array(
+        [
+            [[1.0, -2.0, 0.0], [0.5, 1.5, 4.0]],
+            [[2.0, 0.0, -1.0], [0.0, 3.0, 0.0]],
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        ]
+    )
     gamma = 0.7
     m = MDP(P, R, gamma, p0=[0.4, 0.6, 0.0], terminal=[2])
     pi = np.array([[0.3, 0.7], [0.8, 0.2], [1.0, 0.0]])

@@ -98,7 +98,10 @@ def test_repr():
     P = np.zeros((2, 2, 2))
     P[0, :, 1] = 1.0
     m = MDP(P, R=np.zeros(2), gamma=0.5, terminal=[1], action_mask=[[1, 1], [1, 0]])
-    assert repr(m) == "MDP(n_states=2, n_actions=2, gamma=0.5, nnz=3, terminal=1, action_mask)"
+    assert (
+        repr(m)
+        == "MDP(n_states=2, n_actions=2, gamma=0.5, nnz=3, terminal=1, action_mask)"
+    )
     P, R = two_by_two()
     assert repr(MDP(P, R, 1)) == "MDP(n_states=2, n_actions=2, gamma=1, nnz=7)"
 
@@ -131,15 +134,21 @@ def test_replace():
 
 def test_replace_unknown_field():
     P, R = two_by_two()
-    with pytest.raises(TypeError, match=re.escape("replace() got unknown field(s) ['beta']")):
+    with pytest.raises(
+        TypeError, match=re.escape("replace() got unknown field(s) ['beta']")
+    ):
         MDP(P, R, 0.9).replace(beta=1.0)
 
 
 # ------------------------------------------------------------ step, start
 def test_step_frequencies_match_P_and_rewards_match_R_sas():
-    P = np.array([[[0.1, 0.2, 0.7], [0.0, 0.5, 0.5]],
-                  [[1.0, 0.0, 0.0], [0.3, 0.3, 0.4]],
-                  [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+    P = np.array(
+        [
+            [[0.1, 0.2, 0.7], [0.0, 0.5, 0.5]],
+            [[1.0, 0.0, 0.0], [0.3, 0.3, 0.4]],
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        ]
+    )
     R = np.arange(18, dtype=float).reshape(3, 2, 3)
     R[2] = 0.0
     m = MDP(P, R, gamma=0.9, terminal=[2])
@@ -180,25 +189,32 @@ def test_step_seed_reproducible():
     draws = [m.step(1, 0, 7) for _ in range(3)]
     assert len(set(draws)) == 1
     g1, g2 = np.random.default_rng(5), np.random.default_rng(5)
-    assert [m.step(0, 0, g1) for _ in range(50)] == [m.step(0, 0, g2) for _ in range(50)]
+    assert [m.step(0, 0, g1) for _ in range(50)] == [
+        m.step(0, 0, g2) for _ in range(50)
+    ]
 
 
 def test_step_unavailable_action():
     P, R = two_by_two()
     m = MDP(P, R, 0.9, action_mask=[[True, True], [True, False]])
-    with pytest.raises(MDPError, match=re.escape(
-            "action 1 is not available in state 1 (see `action_mask`).")):
+    with pytest.raises(
+        MDPError,
+        match=re.escape("action 1 is not available in state 1 (see `action_mask`)."),
+    ):
         m.step(1, 1)
 
 
-@pytest.mark.parametrize(("s", "a", "msg"), [
-    (2, 0, "state 2 is out of range (valid 0..1)."),
-    (-1, 0, "state -1 is out of range (valid 0..1)."),
-    (0, 2, "action 2 is out of range (valid 0..1)."),
-    (0, -1, "action -1 is out of range (valid 0..1)."),
-    ("x", 0, "state and action must be integers; got 'x', 0."),
-    (0, None, "state and action must be integers; got 0, None."),
-])
+@pytest.mark.parametrize(
+    ("s", "a", "msg"),
+    [
+        (2, 0, "state 2 is out of range (valid 0..1)."),
+        (-1, 0, "state -1 is out of range (valid 0..1)."),
+        (0, 2, "action 2 is out of range (valid 0..1)."),
+        (0, -1, "action -1 is out of range (valid 0..1)."),
+        ("x", 0, "state and action must be integers; got 'x', 0."),
+        (0, None, "state and action must be integers; got 0, None."),
+    ],
+)
 def test_step_out_of_range(s, a, msg):
     P, R = two_by_two()
     with pytest.raises(MDPError, match=re.escape(msg)):
@@ -226,9 +242,16 @@ def rich_mdp(with_sas: bool = True) -> MDP:
     R[3] = 0.0
     mask = np.ones((S, A), dtype=bool)
     mask[1, 2] = mask[3, 0] = False
-    return MDP(P, R, 0.95, p0=[0.1, 0.2, 0.7, 0.0], terminal=[3], action_mask=mask,
-               state_names=["start", "mid", "end", "goal"],
-               action_names=["left", "right", "jump"])
+    return MDP(
+        P,
+        R,
+        0.95,
+        p0=[0.1, 0.2, 0.7, 0.0],
+        terminal=[3],
+        action_mask=mask,
+        state_names=["start", "mid", "end", "goal"],
+        action_names=["left", "right", "jump"],
+    )
 
 
 @pytest.mark.parametrize("with_sas", [True, False])
@@ -237,8 +260,16 @@ def test_to_dense_round_trip(with_sas):
     P, R = m.to_dense()
     assert P.shape == (4, 3, 4)
     assert R.shape == ((4, 3, 4) if with_sas else (4, 3))
-    m2 = MDP(P, R, m.gamma, p0=m.p0, terminal=m.terminal, action_mask=m.action_mask,
-             state_names=m.names.states, action_names=m.names.actions)
+    m2 = MDP(
+        P,
+        R,
+        m.gamma,
+        p0=m.p0,
+        terminal=m.terminal,
+        action_mask=m.action_mask,
+        state_names=m.names.states,
+        action_names=m.names.actions,
+    )
     assert m2 == m
 
 
@@ -270,16 +301,19 @@ def test_save_load_random(m):
 def test_load_foreign_npz(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, a=np.zeros(2), gamma=np.array(0.9))
-    with pytest.raises(MDPError, match=re.escape("is not an mdpkit MDP file (missing "
-                                                 "['P_data', 'P_indices'")):
+    with pytest.raises(
+        MDPError,
+        match=re.escape("is not an mdpkit MDP file (missing ['P_data', 'P_indices'"),
+    ):
         load(path)
 
 
 def test_load_npy(tmp_path):
     path = tmp_path / "array.npy"
     np.save(path, np.zeros(3))
-    with pytest.raises(MDPError, match=re.escape(
-            "holds a single array, not an mdpkit MDP file (.npz)")):
+    with pytest.raises(
+        MDPError, match=re.escape("holds a single array, not an mdpkit MDP file (.npz)")
+    ):
         load(path)
 
 
@@ -300,8 +334,12 @@ def test_load_other_format_version(tmp_path):
         arrays = dict(f)
     arrays["format"] = np.array(99)
     np.savez(path, **arrays)
-    with pytest.raises(MDPError, match=re.escape(
-            "is in MDP file format 99; this version of mdpkit reads format 1.")):
+    with pytest.raises(
+        MDPError,
+        match=re.escape(
+            "is in MDP file format 99; this version of mdpkit reads format 1."
+        ),
+    ):
         load(path)
 
 
@@ -316,12 +354,21 @@ def test_monte_carlo_return_warns_when_gamma_one_episodes_are_cut_off():
     R[0, 1, 1] = 1.0
     m = MDP(P, R, gamma=1.0, terminal=[1], p0=[1.0, 0.0])
     with pytest.warns(RuntimeWarning, match="10 of 10 episodes reached the horizon"):
-        assert monte_carlo_return(m, [0, 0], n_episodes=10, horizon=5, rng=0) == (0.0, 0.0)
+        assert monte_carlo_return(m, [0, 0], n_episodes=10, horizon=5, rng=0) == (
+            0.0,
+            0.0,
+        )
     assert monte_carlo_return(m, [1, 0], n_episodes=10, rng=0) == (1.0, 0.0)
 
 
 def test_state_and_action_names_mirror_the_constructor():
-    m = MDP(np.ones((2, 1, 2)) / 2, np.zeros(2), 0.5, state_names=["a", "b"], action_names=["go"])
+    m = MDP(
+        np.ones((2, 1, 2)) / 2,
+        np.zeros(2),
+        0.5,
+        state_names=["a", "b"],
+        action_names=["go"],
+    )
     assert m.state_names == ("a", "b") == m.names.states
     assert m.action_names == ("go",) == m.names.actions
 

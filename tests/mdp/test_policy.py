@@ -49,11 +49,15 @@ def test_check_policy_accepts_and_normalises():
 
 
 def test_check_policy_deterministic_wrong_shape():
-    with raises("deterministic policy has shape (2,); expected (3,), one action per state."):
+    with raises(
+        "deterministic policy has shape (2,); expected (3,), one action per state."
+    ):
         pol.check_policy(small_mdp(), [0, 1])
 
 
-@pytest.mark.parametrize("pi", [[0.5, 1.0, 2.0], [np.nan, 0.0, 1.0], [True, False, True]])
+@pytest.mark.parametrize(
+    "pi", [[0.5, 1.0, 2.0], [np.nan, 0.0, 1.0], [True, False, True]]
+)
 def test_check_policy_deterministic_not_integer(pi):
     dtype = np.asarray(pi).dtype
     with raises(f"deterministic policy must hold integer actions; got dtype {dtype}."):
@@ -67,8 +71,10 @@ def test_check_policy_deterministic_out_of_range(pi, s, a):
 
 
 def test_check_policy_deterministic_masked_action():
-    with raises("policy picks action 0 in state 1, which is not available there "
-                "(see the MDP's `action_mask`)."):
+    with raises(
+        "policy picks action 0 in state 1, which is not available there "
+        "(see the MDP's `action_mask`)."
+    ):
         pol.check_policy(small_mdp(MASK), [0, 0, 0])
     pol.check_policy(small_mdp(MASK), [1, 2, 0])
 
@@ -97,14 +103,18 @@ def test_check_policy_stochastic_row_sum():
 
 def test_check_policy_stochastic_masked_action():
     pi = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.75, 0.0, 0.25]])
-    with raises("pi(2|2) = 0.25 but action 2 is not available in state 2 "
-                "(see the MDP's `action_mask`)."):
+    with raises(
+        "pi(2|2) = 0.25 but action 2 is not available in state 2 "
+        "(see the MDP's `action_mask`)."
+    ):
         pol.check_policy(small_mdp(MASK), pi)
 
 
 def test_check_policy_wrong_ndim():
-    with raises("policy has shape (3, 3, 1); expected int [S] (deterministic) or "
-                "float [S, A] (stochastic)."):
+    with raises(
+        "policy has shape (3, 3, 1); expected int [S] (deterministic) or "
+        "float [S, A] (stochastic)."
+    ):
         pol.check_policy(small_mdp(), np.ones((3, 3, 1)))
     with raises("policy has shape (); expected int [S]"):
         pol.check_policy(small_mdp(), 0)
@@ -146,7 +156,8 @@ def test_greedy_lowest_index_tie_rule():
 def test_greedy_spread_ties():
     Q = [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [-np.inf, 0.0, -np.inf]]
     np.testing.assert_array_equal(
-        pol.greedy(Q, spread_ties=True), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3], [0, 1, 0]]
+        pol.greedy(Q, spread_ties=True),
+        [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3], [0, 1, 0]],
     )
 
 
@@ -157,26 +168,40 @@ def test_greedy_tol():
     # the tolerance scales with max(1, |max_a Q|): a gap of 1e-6 at |Q| = 100 is a
     # tie for tol = 1e-7 (threshold 1e-5) but not for tol = 1e-9 (threshold 1e-7)
     Q = [[-100.0, -100.0 - 1e-6]]
-    np.testing.assert_array_equal(pol.greedy(Q, spread_ties=True, tol=1e-7), [[0.5, 0.5]])
-    np.testing.assert_array_equal(pol.greedy(Q, spread_ties=True, tol=1e-9), [[1.0, 0.0]])
+    np.testing.assert_array_equal(
+        pol.greedy(Q, spread_ties=True, tol=1e-7), [[0.5, 0.5]]
+    )
+    np.testing.assert_array_equal(
+        pol.greedy(Q, spread_ties=True, tol=1e-9), [[1.0, 0.0]]
+    )
     assert pol.greedy([[-100.0 - 1e-6, -100.0]], tol=1e-7).tolist() == [0]
 
 
 def test_greedy_never_picks_minus_inf():
     Q = [[-np.inf, -1e300], [-np.inf, -5.0]]
     assert pol.greedy(Q).tolist() == [1, 1]
-    np.testing.assert_array_equal(pol.greedy(Q, spread_ties=True, tol=1.0), np.eye(2)[[1, 1]])
+    np.testing.assert_array_equal(
+        pol.greedy(Q, spread_ties=True, tol=1.0), np.eye(2)[[1, 1]]
+    )
 
 
-@pytest.mark.parametrize(("Q", "msg"), [
-    (np.zeros(3), "`Q` has shape (3,); expected (S, A)."),
-    (np.zeros((2, 0)), "`Q` has shape (2, 0); expected (S, A)."),
-    ([[0.0, np.nan]], "`Q` has nan at (state 0, action 1); values must be finite "
-                      "(or -inf for an unavailable action)."),
-    ([[0.0, 1.0], [np.inf, 0.0]], "`Q` has inf at (state 1, action 0)"),
-    ([[0.0, 1.0], [-np.inf, -np.inf]], "`Q` is -inf for every action of state 1; no "
-                                       "action is available."),
-])
+@pytest.mark.parametrize(
+    ("Q", "msg"),
+    [
+        (np.zeros(3), "`Q` has shape (3,); expected (S, A)."),
+        (np.zeros((2, 0)), "`Q` has shape (2, 0); expected (S, A)."),
+        (
+            [[0.0, np.nan]],
+            "`Q` has nan at (state 0, action 1); values must be finite "
+            "(or -inf for an unavailable action).",
+        ),
+        ([[0.0, 1.0], [np.inf, 0.0]], "`Q` has inf at (state 1, action 0)"),
+        (
+            [[0.0, 1.0], [-np.inf, -np.inf]],
+            "`Q` is -inf for every action of state 1; no action is available.",
+        ),
+    ],
+)
 def test_q_errors(Q, msg):
     for fn in (pol.greedy, lambda q: pol.epsilon_greedy(q, 0.1), pol.softmax):
         with raises(msg):
@@ -191,8 +216,9 @@ def test_epsilon_greedy_formula():
     expected = [[0.1, 0.1 + 0.7, 0.1], [0.15 + 0.7, 0.0, 0.15], [0.0, 0.0, 1.0]]
     np.testing.assert_allclose(out, expected, atol=1e-15)
     np.testing.assert_array_equal(pol.epsilon_greedy(Q, 0.0), np.eye(3)[[1, 0, 2]])
-    np.testing.assert_allclose(pol.epsilon_greedy(Q, 1.0),
-                               [[1 / 3] * 3, [0.5, 0, 0.5], [0, 0, 1]])
+    np.testing.assert_allclose(
+        pol.epsilon_greedy(Q, 1.0), [[1 / 3] * 3, [0.5, 0, 0.5], [0, 0, 1]]
+    )
 
 
 @pytest.mark.parametrize("eps", [-0.1, 1.5, np.nan])
@@ -206,8 +232,9 @@ def test_softmax_formula_and_temperature():
     z = np.array([[0.0, 1.0, 2.0], [3.0, -np.inf, 3.0]])
     for T in (1.0, 0.5, 4.0):
         e = np.exp(np.where(np.isfinite(z), z / T, -np.inf))
-        np.testing.assert_allclose(pol.softmax(z, T), e / e.sum(axis=1, keepdims=True),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            pol.softmax(z, T), e / e.sum(axis=1, keepdims=True), rtol=1e-14
+        )
     assert pol.softmax(z)[1, 1] == 0.0
 
 
@@ -222,15 +249,23 @@ def test_softmax_bad_temperature(T):
         pol.softmax([[0.0, 1.0]], T)
 
 
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)),
-                  elements=st.one_of(st.floats(-50, 50), st.just(-np.inf))))
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(1, 5)),
+        elements=st.one_of(st.floats(-50, 50), st.just(-np.inf)),
+    )
+)
 def test_constructed_policies_respect_minus_inf(Q):
     Q[:, 0] = np.where(np.isfinite(Q).any(axis=1), Q[:, 0], 0.0)  # >= 1 available
     avail = np.isfinite(Q)
     mu = pol.greedy(Q)
     assert avail[np.arange(len(Q)), mu].all()
-    for pi in (pol.epsilon_greedy(Q, 0.4), pol.softmax(Q, 2.0),
-               pol.greedy(Q, spread_ties=True)):
+    for pi in (
+        pol.epsilon_greedy(Q, 0.4),
+        pol.softmax(Q, 2.0),
+        pol.greedy(Q, spread_ties=True),
+    ):
         np.testing.assert_allclose(pi.sum(axis=1), 1.0, rtol=0, atol=1e-12)
         assert (pi[~avail] == 0).all() and (pi >= 0).all()
         # the greedy action keeps the most probability
@@ -256,10 +291,13 @@ def test_sample_action_frequencies():
 
 def test_sample_action_seed_reproducible():
     pi = np.full((2, 5), 0.2)
-    assert [pol.sample_action(pi, 1, 9) for _ in range(3)] == [pol.sample_action(pi, 1, 9)] * 3
+    assert [pol.sample_action(pi, 1, 9) for _ in range(3)] == [
+        pol.sample_action(pi, 1, 9)
+    ] * 3
     g1, g2 = np.random.default_rng(1), np.random.default_rng(1)
-    assert ([pol.sample_action(pi, 0, g1) for _ in range(30)]
-            == [pol.sample_action(pi, 0, g2) for _ in range(30)])
+    assert [pol.sample_action(pi, 0, g1) for _ in range(30)] == [
+        pol.sample_action(pi, 0, g2) for _ in range(30)
+    ]
 
 
 @pytest.mark.parametrize("s", [2, -1])

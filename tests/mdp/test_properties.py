@@ -30,7 +30,9 @@ any_mdp_and_policy = st.one_of(mdp_and_policy(), mdp_and_policy(proper=True))
 
 def scale(*arrays) -> float:
     """``max(1, max |x|)`` over finite entries, for relative tolerances."""
-    return max([1.0] + [float(np.abs(a[np.isfinite(a)]).max(initial=0.0)) for a in arrays])
+    return max(
+        [1.0] + [float(np.abs(a[np.isfinite(a)]).max(initial=0.0)) for a in arrays]
+    )
 
 
 def exact_q(m, V):
@@ -46,7 +48,9 @@ def test_v_pi_is_the_fixed_point_of_T_pi(case):
     tol = 1e-9 * scale(V)
     np.testing.assert_allclose(bellman.backup_v(m, V, pi), V, rtol=0, atol=tol)
     live = m.action_mask
-    np.testing.assert_allclose(bellman.backup_q(m, Q, pi)[live], Q[live], rtol=0, atol=tol)
+    np.testing.assert_allclose(
+        bellman.backup_q(m, Q, pi)[live], Q[live], rtol=0, atol=tol
+    )
     report = bellman.verify(m, pi=pi, V=V, Q=Q, tol=tol)
     assert report.ok, str(report)
 
@@ -66,9 +70,13 @@ def test_optimality_by_enumeration(m):
     tol = 1e-9 * scale(V_star)
     # V* = max_a Q* and V* = T* V*, Q* = T* Q*
     np.testing.assert_allclose(Q_star.max(axis=1), V_star, rtol=0, atol=tol)
-    np.testing.assert_allclose(bellman.optimal_backup_v(m, V_star), V_star, rtol=0, atol=tol)
+    np.testing.assert_allclose(
+        bellman.optimal_backup_v(m, V_star), V_star, rtol=0, atol=tol
+    )
     tq = bellman.optimal_backup_q(m, Q_star)
-    np.testing.assert_allclose(tq[m.action_mask], Q_star[m.action_mask], rtol=0, atol=tol)
+    np.testing.assert_allclose(
+        tq[m.action_mask], Q_star[m.action_mask], rtol=0, atol=tol
+    )
     # the greedy policy of Q* is optimal: it attains V* in every state
     mu = greedy(Q_star)
     np.testing.assert_allclose(dense_policy_value(m, mu), V_star, rtol=0, atol=tol)
@@ -85,7 +93,9 @@ def test_verify_fails_on_perturbed_optimum(m, data):
     V_bad = V_star.copy()
     V_bad[s] += 0.1
     assert not bellman.verify(m, V_star=V_bad, tol=tol)["v_star"].passed
-    a = data.draw(st.sampled_from(list(np.flatnonzero(m.action_mask[s]))), label="action")
+    a = data.draw(
+        st.sampled_from(list(np.flatnonzero(m.action_mask[s]))), label="action"
+    )
     Q_bad = Q_star.copy()
     Q_bad[s, a] += 0.1
     assert not bellman.verify(m, Q_star=Q_bad, tol=tol)["q_star"].passed
@@ -101,7 +111,9 @@ def test_verify_fails_on_perturbed_policy_values(case, data):
     V_bad = V.copy()
     V_bad[s] += 0.1
     assert not bellman.verify(m, pi=pi, V=V_bad, tol=tol)["v_pi"].passed
-    a = data.draw(st.sampled_from(list(np.flatnonzero(m.action_mask[s]))), label="action")
+    a = data.draw(
+        st.sampled_from(list(np.flatnonzero(m.action_mask[s]))), label="action"
+    )
     Q_bad = Q.copy()
     Q_bad[s, a] += 0.1
     assert not bellman.verify(m, pi=pi, Q=Q_bad, tol=tol)["q_pi"].passed
@@ -128,8 +140,9 @@ def test_J_is_p0_dot_V_and_the_occupancy_measure(case):
     P_pi = np.einsum("sa,sat->st", pim, P)
     r_pi = (pim * np.where(m.action_mask, r, 0.0)).sum(axis=1)
     live = ~m.terminal
-    d = np.linalg.solve((np.eye(live.sum()) - m.gamma * P_pi[np.ix_(live, live)]).T,
-                        m.p0[live])
+    d = np.linalg.solve(
+        (np.eye(live.sum()) - m.gamma * P_pi[np.ix_(live, live)]).T, m.p0[live]
+    )
     J_dual = d @ r_pi[live]
     J = m.p0 @ V
     assert abs(J - J_dual) <= 1e-9 * scale(V, np.array([J_dual]))
@@ -143,27 +156,41 @@ def test_backups_are_gamma_contractions(m, data):
     g = m.gamma
     dist = np.abs(V - W).max()
     eps = 1e-12 * scale(V, W, m.r)
-    for T in (lambda x: bellman.backup_v(m, x, pi), lambda x: bellman.optimal_backup_v(m, x)):
+    for T in (
+        lambda x: bellman.backup_v(m, x, pi),
+        lambda x: bellman.optimal_backup_v(m, x),
+    ):
         assert np.abs(T(V) - T(W)).max() <= g * dist + eps
     live = m.action_mask
     QV = np.where(live, np.add.outer(V, np.zeros(m.n_actions)), -np.inf)
     QW = np.where(live, np.add.outer(W, np.arange(m.n_actions) * 0.5), -np.inf)
     dq = np.abs(QV[live] - QW[live]).max()
-    for T in (lambda q: bellman.backup_q(m, q, pi), lambda q: bellman.optimal_backup_q(m, q)):
+    for T in (
+        lambda q: bellman.backup_q(m, q, pi),
+        lambda q: bellman.optimal_backup_q(m, q),
+    ):
         assert np.abs(T(QV)[live] - T(QW)[live]).max() <= g * dq + eps
 
 
 @given(any_mdp, st.data())
 def test_deterministic_policy_equals_its_one_hot(m, data):
-    mu = np.array([data.draw(st.sampled_from(list(np.flatnonzero(m.action_mask[s]))))
-                   for s in range(m.n_states)])
+    mu = np.array(
+        [
+            data.draw(st.sampled_from(list(np.flatnonzero(m.action_mask[s]))))
+            for s in range(m.n_states)
+        ]
+    )
     one_hot = to_matrix(mu, m.n_actions)
     V1, _ = solve_policy_value(m, mu)
     V2, _ = solve_policy_value(m, one_hot)
     np.testing.assert_allclose(V1, V2, rtol=1e-12, atol=1e-12 * scale(V1))
     W = data.draw(values(m), label="W")
-    np.testing.assert_allclose(bellman.backup_v(m, W, mu), bellman.backup_v(m, W, one_hot),
-                               rtol=1e-14, atol=1e-12)
+    np.testing.assert_allclose(
+        bellman.backup_v(m, W, mu),
+        bellman.backup_v(m, W, one_hot),
+        rtol=1e-14,
+        atol=1e-12,
+    )
 
 
 @given(mdp_and_policy(gamma=0.0))
@@ -173,4 +200,6 @@ def test_gamma_zero_gives_immediate_reward(case):
     r_pi = (pim * np.where(m.action_mask, m.r, 0.0)).sum(axis=1)
     for method in ("direct", "krylov", "iterative"):
         V, _ = solve_policy_value(m, pi, method=method)
-        np.testing.assert_allclose(V, np.where(m.terminal, 0.0, r_pi), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            V, np.where(m.terminal, 0.0, r_pi), rtol=0, atol=1e-12
+        )

@@ -32,13 +32,22 @@ def test_every_kind_is_drawn():
         assert 1 <= m.n_states <= 8 and 1 <= m.n_actions <= 4
         assert 0.0 <= m.gamma <= 0.99
         assert m.action_mask.any(axis=1).all()
-        form = "sas" if m.R_sas is not None else (
-            "s" if (m.r == m.r[:, :1]).all() and not m.has_mask else "sa")
+        form = (
+            "sas"
+            if m.R_sas is not None
+            else ("s" if (m.r == m.r[:, :1]).all() and not m.has_mask else "sa")
+        )
         seen.update({form, ("mask", m.has_mask), ("terminal", bool(m.terminal.any()))})
 
     collect()
-    assert {"sas", "sa", ("mask", True), ("mask", False), ("terminal", True),
-            ("terminal", False)} <= seen
+    assert {
+        "sas",
+        "sa",
+        ("mask", True),
+        ("mask", False),
+        ("terminal", True),
+        ("terminal", False),
+    } <= seen
     assert set(REWARD_FORMS) == {"s", "sa", "sas"}
 
 

@@ -49,7 +49,9 @@ def test_rollout_is_seeded_and_follows_p0_and_the_policy():
     np.testing.assert_array_equal(a.states, b.states)
     np.testing.assert_array_equal(a.actions, pi[a.states[:-1]])
     assert len(a) == 20 and not a.terminated
-    starts = np.bincount([rollout(m, pi, horizon=0, rng=i).states[0] for i in range(3000)], minlength=3)
+    starts = np.bincount(
+        [rollout(m, pi, horizon=0, rng=i).states[0] for i in range(3000)], minlength=3
+    )
     np.testing.assert_allclose(starts / 3000, m.p0, atol=0.03)
 
 

@@ -58,14 +58,18 @@ def test_sparse_P_rows_not_multiple_of_columns(shape):
 
 @pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 2, 3), (3, 2, 2), (1,)])
 def test_R_wrong_shape(shape):
-    with raises(f"`R` has shape {shape}; expected R(s) (2,), R(s, a) (2, 2), "
-                f"R(s, a, s') (2, 2, 2), or a sparse (4, 2) matrix"):
+    with raises(
+        f"`R` has shape {shape}; expected R(s) (2,), R(s, a) (2, 2), "
+        f"R(s, a, s') (2, 2, 2), or a sparse (4, 2) matrix"
+    ):
         MDP(chain(), R=np.zeros(shape), gamma=0.9)
 
 
 def test_sparse_R_wrong_shape():
-    with raises("`R` is sparse with shape (2, 2); a sparse R(s, a, s') must have "
-                "P's shape (S*A, S) = (4, 2)."):
+    with raises(
+        "`R` is sparse with shape (2, 2); a sparse R(s, a, s') must have "
+        "P's shape (S*A, S) = (4, 2)."
+    ):
         MDP(chain(), R=sp.csr_array((2, 2)), gamma=0.9)
 
 
@@ -128,16 +132,20 @@ def test_sparse_P_not_finite():
 def test_P_negative():
     P = chain()
     P[0, 1] = [-0.5, 1.5]
-    with raises("`P` has a negative entry P(0|0, 1) = -0.5 at (state 0, action 1); "
-                "probabilities must be >= 0."):
+    with raises(
+        "`P` has a negative entry P(0|0, 1) = -0.5 at (state 0, action 1); "
+        "probabilities must be >= 0."
+    ):
         MDP(P, R=np.zeros(2), gamma=0.9)
 
 
 def test_row_does_not_sum_to_one_names_state_action_and_sum():
     P = chain()
     P[1, 1] = [0.3, 0.6]
-    with raises("`P` row 3 = P(.|state 1, action 1) sums to 0.9, not 1 "
-                "(1 such row(s): (state 1, action 1))"):
+    with raises(
+        "`P` row 3 = P(.|state 1, action 1) sums to 0.9, not 1 "
+        "(1 such row(s): (state 1, action 1))"
+    ):
         MDP(P, R=np.zeros(2), gamma=0.9)
 
 
@@ -145,10 +153,12 @@ def test_row_sum_message_counts_all_bad_rows():
     P = chain()
     P[0, 0] = 0.0
     P[1, 1] = [0.7, 0.7]
-    with raises("`P` row 0 = P(.|state 0, action 0) sums to 0, not 1 (2 such row(s): "
-                "(state 0, action 0), (state 1, action 1)). Normalise the row, or "
-                "mark the action unavailable with `action_mask`, or the state "
-                "terminal with `terminal`."):
+    with raises(
+        "`P` row 0 = P(.|state 0, action 0) sums to 0, not 1 (2 such row(s): "
+        "(state 0, action 0), (state 1, action 1)). Normalise the row, or "
+        "mark the action unavailable with `action_mask`, or the state "
+        "terminal with `terminal`."
+    ):
         MDP(P, R=np.zeros(2), gamma=0.9)
 
 
@@ -175,8 +185,10 @@ def test_R_of_sa_not_finite(bad):
 def test_R_of_sas_not_finite_on_P_pattern():
     R = np.zeros((2, 2, 2))
     R[0, 1, 1] = np.nan  # P(1|0,1) = 1
-    with raises("`R` has a NaN or inf entry R(s, a, s'=1) at (state 0, action 1), "
-                "where P(s'|s, a) > 0; rewards must be finite."):
+    with raises(
+        "`R` has a NaN or inf entry R(s, a, s'=1) at (state 0, action 1), "
+        "where P(s'|s, a) > 0; rewards must be finite."
+    ):
         MDP(chain(), R=R, gamma=0.9)
 
 
@@ -251,22 +263,27 @@ def test_p0_default_is_uniform_over_live_states():
 @pytest.mark.parametrize("idx", [[2], [0, 5], [-1]])
 def test_terminal_index_out_of_range(idx):
     bad = [i for i in idx if not 0 <= i < 2][0]
-    with raises(f"`terminal` index {bad} is out of range for 2 states "
-                f"(valid indices are 0..1)."):
+    with raises(
+        f"`terminal` index {bad} is out of range for 2 states (valid indices are 0..1)."
+    ):
         MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=idx)
 
 
 @pytest.mark.parametrize("mask", [[True], [False, True, False], [[True, False]]])
 def test_terminal_mask_wrong_length(mask):
     shape = np.shape(mask)
-    with raises(f"`terminal` as a boolean mask has shape {shape}; expected (2,), "
-                f"one entry per state."):
+    with raises(
+        f"`terminal` as a boolean mask has shape {shape}; expected (2,), "
+        f"one entry per state."
+    ):
         MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=mask)
 
 
 def test_terminal_wrong_dtype():
-    with raises("`terminal` must be a boolean mask of shape (2,) or a 1-D list of "
-                "state indices; got dtype float64 and shape (2,)."):
+    with raises(
+        "`terminal` must be a boolean mask of shape (2,) or a 1-D list of "
+        "state indices; got dtype float64 and shape (2,)."
+    ):
         MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[0.0, 1.0])
 
 
@@ -282,8 +299,10 @@ def test_terminal_as_mask_and_as_indices_agree():
 
 def test_terminal_row_not_absorbing():
     # state 1 is terminal but action 1 moves it to state 0
-    with raises("terminal state rows must be absorbing: (state 1, action 1) of `P` "
-                "is neither all zero nor the self-loop P(s|s,a) = 1."):
+    with raises(
+        "terminal state rows must be absorbing: (state 1, action 1) of `P` "
+        "is neither all zero nor the self-loop P(s|s,a) = 1."
+    ):
         MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[1])
 
 
@@ -298,9 +317,11 @@ def test_terminal_row_partial_self_loop_not_absorbing():
 def test_terminal_with_nonzero_reward_R_s():
     P = chain()
     P[1] = 0.0
-    with raises("terminal state 1 has non-zero reward r(1, 0) = 2. Terminal states "
-                "are absorbing with zero reward; pay a reward for reaching state 1 "
-                "on the transition into it, R(s, a, s'=1)."):
+    with raises(
+        "terminal state 1 has non-zero reward r(1, 0) = 2. Terminal states "
+        "are absorbing with zero reward; pay a reward for reaching state 1 "
+        "on the transition into it, R(s, a, s'=1)."
+    ):
         MDP(P, R=[0.0, 2.0], gamma=0.9, terminal=[1])
 
 
@@ -319,9 +340,16 @@ def test_terminal_with_nonzero_reward_R_sas_on_self_loop():
 
 
 def test_state_without_available_action():
-    with raises("`action_mask` leaves no available action in state 1; every state "
-                "needs at least one (give terminal states any one)."):
-        MDP(chain(), R=np.zeros(2), gamma=0.9, action_mask=[[True, True], [False, False]])
+    with raises(
+        "`action_mask` leaves no available action in state 1; every state "
+        "needs at least one (give terminal states any one)."
+    ):
+        MDP(
+            chain(),
+            R=np.zeros(2),
+            gamma=0.9,
+            action_mask=[[True, True], [False, False]],
+        )
 
 
 # -------------------------------------------------- documented non-errors
@@ -345,8 +373,12 @@ def test_rows_of_unavailable_actions_are_ignored():
 def test_unavailable_rows_of_sparse_P_are_ignored():
     P = chain()
     P[1, 1] = [0.2, 0.2]
-    m = MDP(sp.csr_array(P.reshape(4, 2)), R=np.zeros(2), gamma=0.9,
-            action_mask=[[True, True], [True, False]])
+    m = MDP(
+        sp.csr_array(P.reshape(4, 2)),
+        R=np.zeros(2),
+        gamma=0.9,
+        action_mask=[[True, True], [True, False]],
+    )
     assert m.P[[3]].nnz == 0
 
 
@@ -354,7 +386,13 @@ def test_terminal_all_zero_rows_become_self_loops():
     P = np.zeros((3, 2, 3))
     P[0, 0, 1] = P[0, 1, 2] = 1.0  # state 1: all-zero rows
     P[2, 0, 2] = 1.0  # an explicit self-loop is also accepted
-    m = MDP(P, R=np.zeros(3), gamma=1.0, terminal=[1, 2], action_mask=[[1, 1], [1, 1], [1, 0]])
+    m = MDP(
+        P,
+        R=np.zeros(3),
+        gamma=1.0,
+        terminal=[1, 2],
+        action_mask=[[1, 1], [1, 1], [1, 0]],
+    )
     Pd = m.P.toarray().reshape(3, 2, 3)
     np.testing.assert_array_equal(Pd[1], [[0, 1, 0], [0, 1, 0]])
     np.testing.assert_array_equal(Pd[2], [[0, 0, 1], [0, 0, 0]])  # masked pair stays 0
@@ -364,7 +402,10 @@ def test_terminal_all_zero_rows_become_self_loops():
 def test_sparse_P_with_stored_zeros_in_terminal_row():
     # explicit zeros are not transitions: the row counts as all zero
     P = sp.csr_array(
-        (np.array([1.0, 0.0, 1.0, 0.0]), (np.array([0, 2, 1, 3]), np.array([0, 0, 1, 1]))),
+        (
+            np.array([1.0, 0.0, 1.0, 0.0]),
+            (np.array([0, 2, 1, 3]), np.array([0, 0, 1, 1])),
+        ),
         shape=(4, 2),
     )
     m = MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1])
@@ -376,15 +417,26 @@ def test_arrays_are_read_only():
     P = chain()
     R = np.zeros((2, 2, 2))
     m = MDP(P, R=R, gamma=0.9, p0=[0.25, 0.75])
-    arrays = [m.r, m.p0, m.terminal, m.action_mask, m.r_masked,
-              m.P.data, m.P.indices, m.P.indptr, m.R_sas.data]
+    arrays = [
+        m.r,
+        m.p0,
+        m.terminal,
+        m.action_mask,
+        m.r_masked,
+        m.P.data,
+        m.P.indices,
+        m.P.indptr,
+        m.R_sas.data,
+    ]
     for arr in arrays:
         with pytest.raises(ValueError, match="read-only"):
             arr[0] = 1
 
 
-@pytest.mark.parametrize("name", ["gamma", "P", "r", "p0", "terminal", "action_mask",
-                                  "n_states", "names", "R_sas"])
+@pytest.mark.parametrize(
+    "name",
+    ["gamma", "P", "r", "p0", "terminal", "action_mask", "n_states", "names", "R_sas"],
+)
 def test_attributes_cannot_be_set(name):
     m = MDP(chain(), R=np.zeros(2), gamma=0.9)
     with pytest.raises(AttributeError):
@@ -428,7 +480,9 @@ def test_sparse_reward_with_repeated_entries_is_rejected():
     rows, cols = np.array([0, 0, 0, 1]), np.array([1, 1, 0, 1])
     P = sp.coo_array(([1 / 3, 1 / 3, 1 / 3, 1.0], (rows, cols)), shape=(2, 2))
     R = sp.coo_array(([1.0, 1.0, 0.0, 0.0], (rows, cols)), shape=(2, 2))
-    with pytest.raises(MDPError, match=r"`R` lists some \(s, a, s'\) entry more than once"):
+    with pytest.raises(
+        MDPError, match=r"`R` lists some \(s, a, s'\) entry more than once"
+    ):
         MDP(P, R, 0.9)
     m = MDP(P, sp.coo_array(([1.0, 0.0], ([0, 0], [1, 0])), shape=(2, 2)), 0.9)
     assert m.r[0, 0] == pytest.approx(2 / 3)  # probabilities of repeats do add

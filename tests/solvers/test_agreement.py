@@ -29,7 +29,9 @@ SOLVERS = {
     "vi_gauss_seidel": lambda m, tol: value_iteration(m, tol=tol, gauss_seidel=True),
     "pi_direct": lambda m, tol: policy_iteration(m, tol=tol, eval_method="direct"),
     "pi_krylov": lambda m, tol: policy_iteration(m, tol=tol, eval_method="krylov"),
-    "pi_iterative": lambda m, tol: policy_iteration(m, tol=tol, eval_method="iterative"),
+    "pi_iterative": lambda m, tol: policy_iteration(
+        m, tol=tol, eval_method="iterative"
+    ),
     "mpi_0": lambda m, tol: modified_policy_iteration(m, m_sweeps=0, tol=tol),
     "mpi_5": lambda m, tol: modified_policy_iteration(m, m_sweeps=5, tol=tol),
     "mpi_inf": lambda m, tol: modified_policy_iteration(m, m_sweeps=np.inf, tol=tol),
@@ -147,9 +149,13 @@ def test_gamma_one_every_policy_proper(m):
     V_star = brute_force_v_star(m)
     for name, sol in run_all(m, 1e-12).items():
         assert sol.converged, name
-        np.testing.assert_allclose(sol.V, V_star, atol=1e-7 * scale(V_star), err_msg=name)
+        np.testing.assert_allclose(
+            sol.V, V_star, atol=1e-7 * scale(V_star), err_msg=name
+        )
         # the greedy policy is proper and attains V*
-        assert bellman.verify(m, V_star=sol.V, Q_star=sol.Q, tol=1e-6 * scale(V_star)).ok, name
+        assert bellman.verify(
+            m, V_star=sol.V, Q_star=sol.Q, tol=1e-6 * scale(V_star)
+        ).ok, name
 
 
 @st.composite
@@ -194,7 +200,9 @@ def ssp_mdps(draw, max_states: int = 6, max_actions: int = 3) -> MDP:
 def _has_improper_policy(m: MDP) -> bool:
     P, _ = _tables(m)
     S = m.n_states
-    return any(not _is_proper(P[np.arange(S), np.array(pi)], m.terminal) for pi in _policies(m))
+    return any(
+        not _is_proper(P[np.arange(S), np.array(pi)], m.terminal) for pi in _policies(m)
+    )
 
 
 @given(ssp_mdps())
@@ -202,12 +210,16 @@ def test_gamma_one_agrees_with_brute_force_over_proper_policies(m):
     V_star = brute_force_v_star(m, proper_only=True)
     for name, sol in run_all(m, 1e-12).items():
         assert sol.converged, name
-        np.testing.assert_allclose(sol.V, V_star, atol=1e-7 * scale(V_star), err_msg=name)
+        np.testing.assert_allclose(
+            sol.V, V_star, atol=1e-7 * scale(V_star), err_msg=name
+        )
     # policy iteration stays among proper policies and ends at an optimal one
     sol = policy_iteration(m)
     P, _ = _tables(m)
     assert _is_proper(P[np.arange(m.n_states), sol.policy], m.terminal)
-    np.testing.assert_allclose(exact_value(m, sol.policy), V_star, atol=1e-9 * scale(V_star))
+    np.testing.assert_allclose(
+        exact_value(m, sol.policy), V_star, atol=1e-9 * scale(V_star)
+    )
 
 
 def test_ssp_strategy_does_draw_improper_policies():

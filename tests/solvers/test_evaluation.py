@@ -290,9 +290,7 @@ def test_input_errors():
         evaluate_policy(m, [0] * 4, tol="x")
     with pytest.raises(MDPError, match=r"`V0` has shape \(3,\); expected \(4,\)"):
         evaluate_policy(m, [0] * 4, method="krylov", V0=[0.0, 0.0, 0.0])
-    with pytest.raises(
-        MDPError, match=r"`V0` is not finite at state 2 \(nan\)"
-    ):
+    with pytest.raises(MDPError, match=r"`V0` is not finite at state 2 \(nan\)"):
         evaluate_policy(m, [0] * 4, method="iterative", V0=[0.0, 0.0, np.nan, 0.0])
     with pytest.raises(MDPError, match=r"`V0` must be a numeric array of shape \(4,\)"):
         evaluate_policy(m, [0] * 4, V0="abcd")

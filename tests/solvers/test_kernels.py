@@ -65,7 +65,9 @@ def test_policy_operator_is_r_pi_plus_gamma_p_pi(kernel_mode):
     V = np.random.default_rng(5).normal(size=300)
     rows = np.arange(300) * 4 + pi
     expected = m.r[np.arange(300), pi] + 0.8 * (m.P[rows] @ V)
-    np.testing.assert_allclose(Backup(m).policy_operator(pi)(V), expected, rtol=1e-14, atol=1e-12)
+    np.testing.assert_allclose(
+        Backup(m).policy_operator(pi)(V), expected, rtol=1e-14, atol=1e-12
+    )
 
 
 def test_chunks_cover_every_row_once():

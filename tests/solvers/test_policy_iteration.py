@@ -173,23 +173,34 @@ def test_pi0_is_used_and_validated():
     m = chain()
     sol = policy_iteration(m, pi0=[1, 0])
     assert sol.iterations == 1  # already optimal
-    with pytest.raises(MDPError, match=r"`pi0` must be a deterministic policy, an int array \(S,\)"):
+    with pytest.raises(
+        MDPError, match=r"`pi0` must be a deterministic policy, an int array \(S,\)"
+    ):
         policy_iteration(m, pi0=[[0.5, 0.5], [1.0, 0.0]])
     with pytest.raises(MDPError, match=r"`pi0` must be a deterministic policy"):
         policy_iteration(m, pi0=np.eye(2))  # one-hot rows are still stochastic layout
-    with pytest.raises(PolicyError, match=r"policy picks action 2 in state 0, out of range 0..1"):
+    with pytest.raises(
+        PolicyError, match=r"policy picks action 2 in state 0, out of range 0..1"
+    ):
         policy_iteration(m, pi0=[2, 0])
-    with pytest.raises(PolicyError, match=r"deterministic policy has shape \(3,\); expected \(2,\)"):
+    with pytest.raises(
+        PolicyError, match=r"deterministic policy has shape \(3,\); expected \(2,\)"
+    ):
         policy_iteration(m, pi0=[0, 0, 0])
     masked = MDP(m.P, m.r, 0.9, action_mask=[[True, True], [True, False]])
-    with pytest.raises(PolicyError, match=r"policy picks action 1 in state 1, which is not available"):
+    with pytest.raises(
+        PolicyError, match=r"policy picks action 1 in state 1, which is not available"
+    ):
         policy_iteration(masked, pi0=[0, 1])
 
 
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"eval_method": "lu"}, r"`eval_method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'"),
+        (
+            {"eval_method": "lu"},
+            r"`eval_method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'",
+        ),
         ({"tol": 0.0}, r"`tol` must be a positive, finite number; got 0.0"),
         ({"max_iter": 0}, r"`max_iter` must be a positive integer; got 0"),
         ({"max_iter": 1.5}, r"`max_iter` must be a positive integer; got 1.5"),
@@ -204,9 +215,18 @@ def test_pi_parameter_errors(kwargs, pattern):
     ("kwargs", "pattern"),
     [
         ({"m_sweeps": -1}, r"`m_sweeps` must be a non-negative integer or inf; got -1"),
-        ({"m_sweeps": 2.5}, r"`m_sweeps` must be a non-negative integer or inf; got 2.5"),
-        ({"m_sweeps": np.nan}, r"`m_sweeps` must be a non-negative integer or inf; got nan"),
-        ({"m_sweeps": "all"}, r"`m_sweeps` must be a non-negative integer or inf; got 'all'"),
+        (
+            {"m_sweeps": 2.5},
+            r"`m_sweeps` must be a non-negative integer or inf; got 2.5",
+        ),
+        (
+            {"m_sweeps": np.nan},
+            r"`m_sweeps` must be a non-negative integer or inf; got nan",
+        ),
+        (
+            {"m_sweeps": "all"},
+            r"`m_sweeps` must be a non-negative integer or inf; got 'all'",
+        ),
         ({"tol": -1.0}, r"`tol` must be a positive, finite number; got -1.0"),
         ({"max_iter": np.inf}, r"`max_iter` must be a positive integer; got inf"),
         ({"V0": [1.0]}, r"`V0` has shape \(1,\); expected \(2,\)"),
@@ -220,7 +240,9 @@ def test_mpi_parameter_errors(kwargs, pattern):
 
 def test_not_an_mdp():
     for fn in (policy_iteration, modified_policy_iteration, proper_policy):
-        with pytest.raises(TypeError, match="expected an mdp.MDP as the first argument; got int"):
+        with pytest.raises(
+            TypeError, match="expected an mdp.MDP as the first argument; got int"
+        ):
             fn(3)
 
 
@@ -261,7 +283,10 @@ def test_mpi_gamma_one_survives_improper_greedy_policies(sweeps):
 
 def test_pi_gamma_one_improper_pi0_names_the_states():
     # resting in 1 traps 1, and 0 walks into 1
-    with pytest.raises(ImproperPolicyError, match=r"never reaches a terminal state from state 0, state 1: its value"):
+    with pytest.raises(
+        ImproperPolicyError,
+        match=r"never reaches a terminal state from state 0, state 1: its value",
+    ):
         policy_iteration(corridor(), pi0=[1, 0, 1, 0])
 
 
@@ -273,14 +298,18 @@ def test_no_proper_policy_names_the_states():
     P[2, :, 2] = 1.0
     R = np.where(np.arange(4)[:, None] == 3, 0.0, -1.0) * np.ones((4, 2))
     m = MDP(P, R, gamma=1.0, terminal=[3])
-    pattern = (r"no proper policy exists: state 1, state 2 cannot reach a terminal "
-               r"state under any actions")
+    pattern = (
+        r"no proper policy exists: state 1, state 2 cannot reach a terminal "
+        r"state under any actions"
+    )
     with pytest.raises(MDPError, match=pattern):
         proper_policy(m)
     with pytest.raises(MDPError, match=pattern):
         policy_iteration(m)
     no_terminal = MDP(np.ones((2, 1, 2)) / 2, R=[1.0, 0.0], gamma=1.0)
-    with pytest.raises(MDPError, match="no terminal state: with gamma = 1 no policy is proper"):
+    with pytest.raises(
+        MDPError, match="no terminal state: with gamma = 1 no policy is proper"
+    ):
         policy_iteration(no_terminal)
     # with gamma < 1 the same MDP is fine
     assert policy_iteration(m.replace(gamma=0.9)).converged
@@ -292,7 +321,9 @@ def test_proper_policy_properties(m):
     S = m.n_states
     # independent: which states reach a terminal under *some* actions
     some = np.where(m.action_mask[:, :, None], P, 0.0).max(axis=1)
-    reachable = reaches_terminal(some, m.terminal) if m.terminal.any() else np.zeros(S, bool)
+    reachable = (
+        reaches_terminal(some, m.terminal) if m.terminal.any() else np.zeros(S, bool)
+    )
     if not m.terminal.any():
         with pytest.raises(MDPError, match="no terminal state"):
             proper_policy(m)
@@ -300,7 +331,9 @@ def test_proper_policy_properties(m):
     if not reachable.all():
         stuck = np.flatnonzero(~reachable)
         named = ", ".join(f"state {s}" for s in stuck[:5])
-        with pytest.raises(MDPError, match=re.escape(f"no proper policy exists: {named}")):
+        with pytest.raises(
+            MDPError, match=re.escape(f"no proper policy exists: {named}")
+        ):
             proper_policy(m)
         return
     pi = proper_policy(m)
@@ -316,7 +349,10 @@ def test_proper_policy_properties(m):
 # ------------------------------------------------------------ warnings, io
 def test_pi_max_iter_warns():
     m = garnet(40, 4, 3, gamma=0.99, seed=3)
-    with pytest.warns(RuntimeWarning, match=r"policy_iteration stopped at max_iter=1 before meeting its tolerance \(\d+ policy change") as rec:
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"policy_iteration stopped at max_iter=1 before meeting its tolerance \(\d+ policy change",
+    ) as rec:
         sol = policy_iteration(m, max_iter=1)
     assert rec[0].filename == __file__
     assert not sol.converged and sol.iterations == 1
@@ -325,7 +361,10 @@ def test_pi_max_iter_warns():
 
 def test_mpi_max_iter_warns():
     m = garnet(40, 4, 3, gamma=0.99, seed=3)
-    with pytest.warns(RuntimeWarning, match=r"modified_policy_iteration stopped at max_iter=2 before meeting its tolerance \(last residual") as rec:
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"modified_policy_iteration stopped at max_iter=2 before meeting its tolerance \(last residual",
+    ) as rec:
         sol = modified_policy_iteration(m, max_iter=2)
     assert rec[0].filename == __file__
     assert not sol.converged and sol.iterations == 2 and np.isnan(sol.error_bound)

@@ -32,8 +32,15 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_list_names_every_world(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
-    for name in ("gridworld-4x4", "gridworld-5x5", "cliff-walking", "frozenlake-8x8",
-                 "gamblers-problem", "jacks-car-rental", "garnet"):
+    for name in (
+        "gridworld-4x4",
+        "gridworld-5x5",
+        "cliff-walking",
+        "frozenlake-8x8",
+        "gamblers-problem",
+        "jacks-car-rental",
+        "garnet",
+    ):
         assert name in out
 
 
@@ -63,7 +70,9 @@ def test_every_method_solves_and_verifies(capsys, method):
 
 def test_check_exits_1_when_an_identity_fails(capsys):
     # a loose solve checked at a tight tolerance cannot pass
-    code, out, _ = run(capsys, "check", "gridworld-5x5", "--tol", "1e-1", "--check-tol", "1e-12")
+    code, out, _ = run(
+        capsys, "check", "gridworld-5x5", "--tol", "1e-1", "--check-tol", "1e-12"
+    )
     assert code == 1
     assert "FAIL" in out
 
@@ -118,8 +127,12 @@ def test_graph_writes_png(capsys, tmp_path):
 
 
 def test_console_script_runs_as_a_process():
-    proc = subprocess.run([sys.executable, "-m", "worlds.cli", "--version"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "worlds.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and "mdpkit" in proc.stdout
 
 
@@ -144,8 +157,18 @@ def test_map_params_are_typed_and_checked(capsys, tmp_path):
     path.write_text("S..#\n.#..\n...G\n")
     code, _, err = run(capsys, "solve", "--map", str(path), "-p", "stepreward=-1")
     assert code == 2 and "did you mean 'step_reward'" in err and err.count("\n") == 1
-    code, out, _ = run(capsys, "solve", "--map", str(path), "-p", "moves=8", "-p", "step_reward=-1",
-                       "-p", "wind=0,1,0,0")
+    code, out, _ = run(
+        capsys,
+        "solve",
+        "--map",
+        str(path),
+        "-p",
+        "moves=8",
+        "-p",
+        "step_reward=-1",
+        "-p",
+        "wind=0,1,0,0",
+    )
     assert code == 0 and "UP_RIGHT" in out and "all identities hold" in out
     code, _, err = run(capsys, "solve", "--map", str(path), "-p", "legend=x")
     assert code == 2 and "set it from Python" in err

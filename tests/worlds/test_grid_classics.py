@@ -44,8 +44,14 @@ def shortest_steps(world: GridWorld) -> np.ndarray:
 # ----------------------------------------------------------- catalogue
 def test_entries():
     assert set(GRID_ENTRIES) == {
-        "gridworld-4x4", "gridworld-5x5", "cliff-walking", "windy-gridworld",
-        "frozenlake-4x4", "frozenlake-8x8", "russell-norvig-4x3", "four-rooms",
+        "gridworld-4x4",
+        "gridworld-5x5",
+        "cliff-walking",
+        "windy-gridworld",
+        "frozenlake-4x4",
+        "frozenlake-8x8",
+        "russell-norvig-4x3",
+        "four-rooms",
     }
     for name, (factory, description) in GRID_ENTRIES.items():
         world = factory()
@@ -61,17 +67,21 @@ def test_maps_are_package_data():
     names = sorted(p.name for p in maps.iterdir() if p.name.endswith(".txt"))
     assert "four_rooms.txt" in names and "frozenlake_8x8.txt" in names
     assert map_rows("gridworld_4x4") == ["G...", "....", "....", "...G"]
-    with pytest.raises(GridWorldError, match=r"no packaged map 'nope'; available: .*four_rooms"):
+    with pytest.raises(
+        GridWorldError, match=r"no packaged map 'nope'; available: .*four_rooms"
+    ):
         map_rows("nope")
 
 
 # ----------------------------------------------------------- Sutton & Barto
-FIG_4_1 = np.array([
-    [0, -14, -20, -22],
-    [-14, -18, -20, -20],
-    [-20, -20, -18, -14],
-    [-22, -20, -14, 0],
-])
+FIG_4_1 = np.array(
+    [
+        [0, -14, -20, -22],
+        [-14, -18, -20, -20],
+        [-20, -20, -18, -14],
+        [-22, -20, -14, 0],
+    ]
+)
 
 
 def test_gridworld_4x4_random_policy_figure_4_1():
@@ -88,20 +98,24 @@ def test_gridworld_4x4_optimal_values_are_distances():
     assert V.min() == -3.0
 
 
-FIG_3_2 = np.array([
-    [3.3, 8.8, 4.4, 5.3, 1.5],
-    [1.5, 3.0, 2.3, 1.9, 0.5],
-    [0.1, 0.7, 0.7, 0.4, -0.4],
-    [-1.0, -0.4, -0.4, -0.6, -1.2],
-    [-1.9, -1.3, -1.2, -1.4, -2.0],
-])
-FIG_3_5 = np.array([
-    [22.0, 24.4, 22.0, 19.4, 17.5],
-    [19.8, 22.0, 19.8, 17.8, 16.0],
-    [17.8, 19.8, 17.8, 16.0, 14.4],
-    [16.0, 17.8, 16.0, 14.4, 13.0],
-    [14.4, 16.0, 14.4, 13.0, 11.7],
-])
+FIG_3_2 = np.array(
+    [
+        [3.3, 8.8, 4.4, 5.3, 1.5],
+        [1.5, 3.0, 2.3, 1.9, 0.5],
+        [0.1, 0.7, 0.7, 0.4, -0.4],
+        [-1.0, -0.4, -0.4, -0.6, -1.2],
+        [-1.9, -1.3, -1.2, -1.4, -2.0],
+    ]
+)
+FIG_3_5 = np.array(
+    [
+        [22.0, 24.4, 22.0, 19.4, 17.5],
+        [19.8, 22.0, 19.8, 17.8, 16.0],
+        [17.8, 19.8, 17.8, 16.0, 14.4],
+        [16.0, 17.8, 16.0, 14.4, 13.0],
+        [14.4, 16.0, 14.4, 13.0, 11.7],
+    ]
+)
 
 
 def test_gridworld_5x5_random_policy_figure_3_2():
@@ -220,13 +234,17 @@ def test_frozenlake_matches_gymnasium(map_name, is_slippery):
     order = np.argsort(FROZENLAKE_TO_GRID)
     np.testing.assert_allclose(P_o, P_t[:, order, :], atol=1e-12)
     np.testing.assert_allclose(ours.r, theirs.r[:, order], atol=1e-12)
-    np.testing.assert_allclose(R_o * (P_o > 0), R_t[:, order, :] * (P_t[:, order] > 0), atol=1e-12)
+    np.testing.assert_allclose(
+        R_o * (P_o > 0), R_t[:, order, :] * (P_t[:, order] > 0), atol=1e-12
+    )
     np.testing.assert_array_equal(ours.terminal, theirs.terminal)
     np.testing.assert_allclose(ours.p0, p0)
     assert S == (16 if map_name == "4x4" else 64)
     # the same optimal values, computed on each table
     np.testing.assert_allclose(
-        value_iteration(ours, tol=1e-10).V, value_iteration(theirs, tol=1e-10).V, atol=1e-8
+        value_iteration(ours, tol=1e-10).V,
+        value_iteration(theirs, tol=1e-10).V,
+        atol=1e-8,
     )
 
 
@@ -268,9 +286,15 @@ def test_russell_norvig_optimal_policy_figure_17_2():
     world = russell_norvig_4x3()
     pi = policy_iteration(world.mdp).policy
     expected = {
-        (0, 0): RIGHT, (0, 1): RIGHT, (0, 2): RIGHT,
-        (1, 0): UP, (1, 2): UP,
-        (2, 0): UP, (2, 1): LEFT, (2, 2): LEFT, (2, 3): LEFT,
+        (0, 0): RIGHT,
+        (0, 1): RIGHT,
+        (0, 2): RIGHT,
+        (1, 0): UP,
+        (1, 2): UP,
+        (2, 0): UP,
+        (2, 1): LEFT,
+        (2, 2): LEFT,
+        (2, 3): LEFT,
     }
     for cell, a in expected.items():
         assert pi[world.state(*cell)] == a, cell
@@ -325,10 +349,14 @@ def test_four_rooms_deterministic_values_are_discounted_distances():
 
 @pytest.mark.parametrize("goal", [(0, 0), (6, 6), (13, 2), (1, -1)])
 def test_four_rooms_goal_errors(goal):
-    with pytest.raises(GridWorldError, match=r"`goal` .* is not a free cell of the four-rooms map"):
+    with pytest.raises(
+        GridWorldError, match=r"`goal` .* is not a free cell of the four-rooms map"
+    ):
         four_rooms(goal=goal)
 
 
 def test_four_rooms_goal_type_error():
-    with pytest.raises(GridWorldError, match=r"`goal` must be a \(row, col\) pair of integers"):
+    with pytest.raises(
+        GridWorldError, match=r"`goal` must be a \(row, col\) pair of integers"
+    ):
         four_rooms(goal="middle")

@@ -49,10 +49,22 @@ _DELTAS = {
 }
 
 
-def reference_tables(rows, *, jumps=None, cell_rewards=None, step_reward=0.0,
-                     goal_reward=1.0, hole_reward=0.0, cliff_reward=-100.0,
-                     bump_reward=0.0, moves="4", slip=0.0,
-                     slip_mode="perpendicular", wind=None, wind_noise=0.0):
+def reference_tables(
+    rows,
+    *,
+    jumps=None,
+    cell_rewards=None,
+    step_reward=0.0,
+    goal_reward=1.0,
+    hole_reward=0.0,
+    cliff_reward=-100.0,
+    bump_reward=0.0,
+    moves="4",
+    slip=0.0,
+    slip_mode="perpendicular",
+    wind=None,
+    wind_noise=0.0,
+):
     """Slow, per-cell implementation of the documented GridWorld rules.
 
     Returns dense ``P [S, A, S]``, expected ``r [S, A]`` and ``p0 [S]``.
@@ -76,9 +88,13 @@ def reference_tables(rows, *, jumps=None, cell_rewards=None, step_reward=0.0,
     def enter(cell):
         if cell in cell_rewards:
             return cell_rewards[cell]
-        return {"G": goal_reward, "H": hole_reward, "C": cliff_reward}.get(ch(cell), 0.0)
+        return {"G": goal_reward, "H": hole_reward, "C": cliff_reward}.get(
+            ch(cell), 0.0
+        )
 
-    starts = [x for x in cells if ch(x) == "S"] or [x for x in cells if ch(x) not in "GHC"]
+    starts = [x for x in cells if ch(x) == "S"] or [
+        x for x in cells if ch(x) not in "GHC"
+    ]
     P = np.zeros((S, A, S))
     PR = np.zeros((S, A, S))
     for s, (r, c) in enumerate(cells):
@@ -112,7 +128,11 @@ def reference_tables(rows, *, jumps=None, cell_rewards=None, step_reward=0.0,
                 if w == 0 or wind_noise == 0:
                     winds = [(w, 1.0)]
                 else:
-                    winds = [(w, 1 - wind_noise), (w + 1, wind_noise / 2), (w - 1, wind_noise / 2)]
+                    winds = [
+                        (w, 1 - wind_noise),
+                        (w + 1, wind_noise / 2),
+                        (w - 1, wind_noise / 2),
+                    ]
                 for wv, pw in winds:
                     z = y
                     for _ in range(abs(wv)):
@@ -232,13 +252,50 @@ def test_attributes():
     ("moves", "names", "deltas"),
     [
         ("4", ("UP", "RIGHT", "DOWN", "LEFT"), [(-1, 0), (0, 1), (1, 0), (0, -1)]),
-        ("4+stay", ("UP", "RIGHT", "DOWN", "LEFT", "STAY"),
-         [(-1, 0), (0, 1), (1, 0), (0, -1), (0, 0)]),
-        ("8", ("UP", "UP_RIGHT", "RIGHT", "DOWN_RIGHT", "DOWN", "DOWN_LEFT", "LEFT", "UP_LEFT"),
-         [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]),
-        ("8+stay", ("UP", "UP_RIGHT", "RIGHT", "DOWN_RIGHT", "DOWN", "DOWN_LEFT", "LEFT",
-                    "UP_LEFT", "STAY"),
-         [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (0, 0)]),
+        (
+            "4+stay",
+            ("UP", "RIGHT", "DOWN", "LEFT", "STAY"),
+            [(-1, 0), (0, 1), (1, 0), (0, -1), (0, 0)],
+        ),
+        (
+            "8",
+            (
+                "UP",
+                "UP_RIGHT",
+                "RIGHT",
+                "DOWN_RIGHT",
+                "DOWN",
+                "DOWN_LEFT",
+                "LEFT",
+                "UP_LEFT",
+            ),
+            [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)],
+        ),
+        (
+            "8+stay",
+            (
+                "UP",
+                "UP_RIGHT",
+                "RIGHT",
+                "DOWN_RIGHT",
+                "DOWN",
+                "DOWN_LEFT",
+                "LEFT",
+                "UP_LEFT",
+                "STAY",
+            ),
+            [
+                (-1, 0),
+                (-1, 1),
+                (0, 1),
+                (1, 1),
+                (1, 0),
+                (1, -1),
+                (0, -1),
+                (-1, -1),
+                (0, 0),
+            ],
+        ),
     ],
 )
 def test_action_sets(moves, names, deltas):
@@ -290,7 +347,9 @@ def test_one_row_map():
 
 # ------------------------------------------------------------ dynamics
 def test_deterministic_rows_and_rewards():
-    world = GridWorld(["S.", "#G"], step_reward=-1.0, goal_reward=10.0, bump_reward=-5.0)
+    world = GridWorld(
+        ["S.", "#G"], step_reward=-1.0, goal_reward=10.0, bump_reward=-5.0
+    )
     # states: (0,0)=0, (0,1)=1, (1,1)=2 goal
     np.testing.assert_array_equal(row(world, (0, 0), RIGHT), [0, 1, 0])
     np.testing.assert_array_equal(row(world, (0, 0), DOWN), [1, 0, 0])  # wall: stay
@@ -327,7 +386,9 @@ def test_diagonal_perpendicular_slip():
 
 
 def test_uniform_slip_and_stay():
-    world = GridWorld(["...", ".S.", "..."], moves="4+stay", slip=0.5, slip_mode="uniform")
+    world = GridWorld(
+        ["...", ".S.", "..."], moves="4+stay", slip=0.5, slip_mode="uniform"
+    )
     p = row(world, (1, 1), UP)
     assert p[world.state(0, 1)] == pytest.approx(0.5 + 0.1)
     for cell in [(1, 0), (1, 2), (2, 1), (1, 1)]:
@@ -339,8 +400,14 @@ def test_uniform_slip_and_stay():
 
 def test_merged_outcomes_keep_expected_reward_exact():
     # STAY and a bump both end in the same cell with different rewards
-    world = GridWorld(["S."], moves="4+stay", slip=0.4, slip_mode="uniform",
-                      bump_reward=-1.0, step_reward=0.0)
+    world = GridWorld(
+        ["S."],
+        moves="4+stay",
+        slip=0.4,
+        slip_mode="uniform",
+        bump_reward=-1.0,
+        step_reward=0.0,
+    )
     s = world.state(0, 0)
     # STAY from (0,0): 0.6 + 0.08 stay (no bump); 0.08 each UP, DOWN, LEFT bump;
     # 0.08 RIGHT moves
@@ -357,13 +424,21 @@ def test_wind_pushes_up_from_the_origin_column():
     rows = ["....", "....", "....", "S..."]
     world = GridWorld(rows, wind=[0, 1, 2, 0])
     # RIGHT from (3,0): column 0 has no wind -> (3,1)
-    np.testing.assert_array_equal(np.flatnonzero(row(world, (3, 0), RIGHT)), [world.state(3, 1)])
+    np.testing.assert_array_equal(
+        np.flatnonzero(row(world, (3, 0), RIGHT)), [world.state(3, 1)]
+    )
     # RIGHT from (3,1): wind 1 of column 1 -> (2,2)
-    np.testing.assert_array_equal(np.flatnonzero(row(world, (3, 1), RIGHT)), [world.state(2, 2)])
+    np.testing.assert_array_equal(
+        np.flatnonzero(row(world, (3, 1), RIGHT)), [world.state(2, 2)]
+    )
     # UP from (1,2): move to (0,2), wind 2 clipped at the top edge
-    np.testing.assert_array_equal(np.flatnonzero(row(world, (1, 2), UP)), [world.state(0, 2)])
+    np.testing.assert_array_equal(
+        np.flatnonzero(row(world, (1, 2), UP)), [world.state(0, 2)]
+    )
     # DOWN from (3,2) bumps the bottom edge, then wind 2 -> (1,2)
-    np.testing.assert_array_equal(np.flatnonzero(row(world, (3, 2), DOWN)), [world.state(1, 2)])
+    np.testing.assert_array_equal(
+        np.flatnonzero(row(world, (3, 2), DOWN)), [world.state(1, 2)]
+    )
 
 
 def test_wind_is_blocked_by_walls_and_negative_wind_pushes_down():
@@ -387,7 +462,9 @@ def test_wind_noise_rule():
 
 
 def test_cliff_sends_back_to_start_with_the_whole_cliff_reward():
-    world = GridWorld(["...", "SCG"], step_reward=-1.0, goal_reward=0.0, cliff_reward=-100.0)
+    world = GridWorld(
+        ["...", "SCG"], step_reward=-1.0, goal_reward=0.0, cliff_reward=-100.0
+    )
     s = world.state(1, 0)
     np.testing.assert_array_equal(np.flatnonzero(row(world, (1, 0), RIGHT)), [s])
     assert world.mdp.r[s, RIGHT] == -100.0
@@ -402,12 +479,15 @@ def test_cliff_with_two_starts_splits_the_fall():
     world = GridWorld(["S.S", ".C."])
     p = row(world, (1, 0), RIGHT)
     assert p[world.state(0, 0)] == p[world.state(0, 2)] == 0.5
-    np.testing.assert_allclose(world.mdp.p0[[world.state(0, 0), world.state(0, 2)]], 0.5)
+    np.testing.assert_allclose(
+        world.mdp.p0[[world.state(0, 0), world.state(0, 2)]], 0.5
+    )
 
 
 def test_jumps_by_letter_and_by_cell():
     world = GridWorld(
-        ["A..", "..."], jumps={"A": ((1, 2), 10.0), (1, 0): ((0, 1), -2.0)},
+        ["A..", "..."],
+        jumps={"A": ((1, 2), 10.0), (1, 0): ((0, 1), -2.0)},
         step_reward=-1.0,
     )
     for a in range(4):
@@ -476,7 +556,9 @@ def test_values_are_shortest_path_lengths_in_a_maze():
 
 
 def test_random_policy_value_matches_linear_solve():
-    world = GridWorld(["S..", ".#.", "..G"], step_reward=-1.0, goal_reward=0.0, slip=0.2)
+    world = GridWorld(
+        ["S..", ".#.", "..G"], step_reward=-1.0, goal_reward=0.0, slip=0.2
+    )
     pi = np.full((world.n_states, 4), 0.25)
     V = evaluate_policy(world.mdp, pi)
     # V = r_pi + P_pi V on non-terminal states, by a dense solve
@@ -492,7 +574,9 @@ def test_to_grid():
     world = GridWorld(["S#", ".G"])
     out = world.to_grid([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(np.isnan(out), [[False, True], [False, False]])
-    np.testing.assert_array_equal(world.to_grid([1, 2, 3], fill=-1.0), [[1, -1], [2, 3]])
+    np.testing.assert_array_equal(
+        world.to_grid([1, 2, 3], fill=-1.0), [[1, -1], [2, 3]]
+    )
 
 
 def test_big_map_builds_fast():
@@ -514,12 +598,16 @@ def test_big_map_builds_fast():
 
 # ------------------------------------------------------------ warnings
 def test_unreachable_goal_warns():
-    with pytest.warns(UnreachableGoalWarning, match=r"goal cell\(s\) \(0, 4\) cannot be reached"):
+    with pytest.warns(
+        UnreachableGoalWarning, match=r"goal cell\(s\) \(0, 4\) cannot be reached"
+    ):
         GridWorld(["S.##G"])
 
 
 def test_start_that_cannot_reach_a_goal_warns():
-    with pytest.warns(UnreachableGoalWarning, match=r"start cell\(s\) \(0, 4\) cannot reach any goal"):
+    with pytest.warns(
+        UnreachableGoalWarning, match=r"start cell\(s\) \(0, 4\) cannot reach any goal"
+    ):
         GridWorld(["S.G#S"])
 
 
@@ -538,9 +626,21 @@ def test_errors_are_value_errors():
 @pytest.mark.parametrize(
     ("grid_map", "kwargs", "match"),
     [
-        (["S.x", "..G"], {}, r"unknown map character 'x' at line 1, column 3 \(cell \(0, 2\)\).*legend"),
-        ("\nS..\n..?\n", {}, r"unknown map character '\?' at line 3, column 3 \(cell \(1, 2\)\)"),
-        (["S..", "..", "..G"], {}, r"ragged grid map: line 2 has 2 cells but line 1 has 3"),
+        (
+            ["S.x", "..G"],
+            {},
+            r"unknown map character 'x' at line 1, column 3 \(cell \(0, 2\)\).*legend",
+        ),
+        (
+            "\nS..\n..?\n",
+            {},
+            r"unknown map character '\?' at line 3, column 3 \(cell \(1, 2\)\)",
+        ),
+        (
+            ["S..", "..", "..G"],
+            {},
+            r"ragged grid map: line 2 has 2 cells but line 1 has 3",
+        ),
         ("", {}, r"grid map is empty"),
         (["  ", ""], {}, r"grid map is empty"),
         (["###"], {}, r"only walls"),
@@ -550,69 +650,194 @@ def test_errors_are_value_errors():
         (["GH"], {}, r"no start cell \('S'\) and no non-terminal cell"),
         (["S.G"], {"legend": "X"}, r"`legend` must be a dict"),
         (["S.G"], {"legend": {"XY": "wall"}}, r"`legend` key 'XY' must be a single"),
-        (["S.G"], {"legend": {"X": "lava"}}, r"unknown kind 'lava'; valid kinds: floor, wall"),
-        (["S.G"], {"legend": {"X": ("goal",)}}, r"expected a kind name or a \(kind, reward\) pair"),
+        (
+            ["S.G"],
+            {"legend": {"X": "lava"}},
+            r"unknown kind 'lava'; valid kinds: floor, wall",
+        ),
+        (
+            ["S.G"],
+            {"legend": {"X": ("goal",)}},
+            r"expected a kind name or a \(kind, reward\) pair",
+        ),
         (["S.G"], {"legend": {"X": ("wall", 1.0)}}, r"gives a reward to a wall"),
-        (["S.G"], {"legend": {"X": ("goal", "big")}}, r"`legend\['X'\] reward` must be a finite number"),
+        (
+            ["S.G"],
+            {"legend": {"X": ("goal", "big")}},
+            r"`legend\['X'\] reward` must be a finite number",
+        ),
         (["S.G"], {"jumps": [1]}, r"`jumps` must be a dict"),
-        (["SAG"], {"jumps": {"A": (0,)}}, r"`jumps\['A'\]` = \(0,\); expected \(\(row, col\), reward\)"),
-        (["SAG"], {"jumps": {"A": (0, 1)}}, r"`jumps\['A'\]` target must be a \(row, col\) pair of integers; got 0"),
-        (["SAG"], {"jumps": {"A": ((0.5, 1), 1.0)}}, r"`jumps\['A'\]` target must be a \(row, col\) pair of integers"),
-        (["SAG"], {"jumps": {"G": ((0, 0), 1.0)}}, r"`jumps` key 'G' is already a map character \(goal\)"),
-        (["SAG"], {"jumps": {"AB": ((0, 0), 1.0)}}, r"`jumps` key 'AB' must be a single map letter"),
-        (["S.G"], {"jumps": {"A": ((0, 0), 1.0)}}, r"`jumps` key 'A' does not appear in the map"),
-        (["SAG"], {"jumps": {"A": ((3, 0), 1.0)}}, r"`jumps\['A'\]` target \(3, 0\) is outside the 1x3 grid"),
-        (["SAG#"], {"jumps": {"A": ((0, 3), 1.0)}}, r"`jumps\['A'\]` target \(0, 3\) is a wall cell"),
-        (["SAGC"], {"jumps": {"A": ((0, 3), 1.0)}}, r"`jumps\['A'\]` target \(0, 3\) is a cliff cell"),
-        (["S.G"], {"jumps": {(0, 0): ((0, 1), 1.0)}}, r"`jumps` key \(0, 0\) is a start cell; a jump must start from a floor"),
-        (["S#G"], {"jumps": {(0, 1): ((0, 0), 1.0)}}, r"`jumps` cell \(0, 1\) is a wall"),
-        (["S.G"], {"jumps": {(5, 1): ((0, 0), 1.0)}}, r"`jumps` cell \(5, 1\) is outside the 1x3 grid"),
+        (
+            ["SAG"],
+            {"jumps": {"A": (0,)}},
+            r"`jumps\['A'\]` = \(0,\); expected \(\(row, col\), reward\)",
+        ),
+        (
+            ["SAG"],
+            {"jumps": {"A": (0, 1)}},
+            r"`jumps\['A'\]` target must be a \(row, col\) pair of integers; got 0",
+        ),
+        (
+            ["SAG"],
+            {"jumps": {"A": ((0.5, 1), 1.0)}},
+            r"`jumps\['A'\]` target must be a \(row, col\) pair of integers",
+        ),
+        (
+            ["SAG"],
+            {"jumps": {"G": ((0, 0), 1.0)}},
+            r"`jumps` key 'G' is already a map character \(goal\)",
+        ),
+        (
+            ["SAG"],
+            {"jumps": {"AB": ((0, 0), 1.0)}},
+            r"`jumps` key 'AB' must be a single map letter",
+        ),
+        (
+            ["S.G"],
+            {"jumps": {"A": ((0, 0), 1.0)}},
+            r"`jumps` key 'A' does not appear in the map",
+        ),
+        (
+            ["SAG"],
+            {"jumps": {"A": ((3, 0), 1.0)}},
+            r"`jumps\['A'\]` target \(3, 0\) is outside the 1x3 grid",
+        ),
+        (
+            ["SAG#"],
+            {"jumps": {"A": ((0, 3), 1.0)}},
+            r"`jumps\['A'\]` target \(0, 3\) is a wall cell",
+        ),
+        (
+            ["SAGC"],
+            {"jumps": {"A": ((0, 3), 1.0)}},
+            r"`jumps\['A'\]` target \(0, 3\) is a cliff cell",
+        ),
+        (
+            ["S.G"],
+            {"jumps": {(0, 0): ((0, 1), 1.0)}},
+            r"`jumps` key \(0, 0\) is a start cell; a jump must start from a floor",
+        ),
+        (
+            ["S#G"],
+            {"jumps": {(0, 1): ((0, 0), 1.0)}},
+            r"`jumps` cell \(0, 1\) is a wall",
+        ),
+        (
+            ["S.G"],
+            {"jumps": {(5, 1): ((0, 0), 1.0)}},
+            r"`jumps` cell \(5, 1\) is outside the 1x3 grid",
+        ),
         (["S.G"], {"cell_rewards": [((0, 1), 1.0)]}, r"`cell_rewards` must be a dict"),
-        (["S.G"], {"cell_rewards": {0: 1.0}}, r"cell_rewards key must be a \(row, col\) pair"),
-        (["S#G"], {"cell_rewards": {(0, 1): 1.0}}, r"`cell_rewards` cell \(0, 1\) is a wall"),
-        (["S.G"], {"cell_rewards": {(0, 7): 1.0}}, r"`cell_rewards` cell \(0, 7\) is outside"),
-        (["S.G"], {"cell_rewards": {(0, 1): np.nan}}, r"`cell_rewards\[\(0, 1\)\]` must be a finite number"),
-        (["S.G"], {"step_reward": np.inf}, r"`step_reward` must be a finite number; got inf"),
-        (["S.G"], {"bump_reward": "x"}, r"`bump_reward` must be a finite number; got 'x'"),
-        (["S.G"], {"moves": "6"}, r"`moves` must be one of '4', '8', '4\+stay', '8\+stay'; got '6'"),
+        (
+            ["S.G"],
+            {"cell_rewards": {0: 1.0}},
+            r"cell_rewards key must be a \(row, col\) pair",
+        ),
+        (
+            ["S#G"],
+            {"cell_rewards": {(0, 1): 1.0}},
+            r"`cell_rewards` cell \(0, 1\) is a wall",
+        ),
+        (
+            ["S.G"],
+            {"cell_rewards": {(0, 7): 1.0}},
+            r"`cell_rewards` cell \(0, 7\) is outside",
+        ),
+        (
+            ["S.G"],
+            {"cell_rewards": {(0, 1): np.nan}},
+            r"`cell_rewards\[\(0, 1\)\]` must be a finite number",
+        ),
+        (
+            ["S.G"],
+            {"step_reward": np.inf},
+            r"`step_reward` must be a finite number; got inf",
+        ),
+        (
+            ["S.G"],
+            {"bump_reward": "x"},
+            r"`bump_reward` must be a finite number; got 'x'",
+        ),
+        (
+            ["S.G"],
+            {"moves": "6"},
+            r"`moves` must be one of '4', '8', '4\+stay', '8\+stay'; got '6'",
+        ),
         (["S.G"], {"moves": 4}, r"`moves` must be one of"),
         (["S.G"], {"moves": ["4"]}, r"`moves` must be one of .*; got \['4'\]"),
-        (["S.G"], {"slip_mode": ["uniform"]}, r"`slip_mode` must be 'perpendicular' or 'uniform'"),
+        (
+            ["S.G"],
+            {"slip_mode": ["uniform"]},
+            r"`slip_mode` must be 'perpendicular' or 'uniform'",
+        ),
         (["S.G"], {"slip": 1.5}, r"`slip` must be a probability in \[0, 1\]; got 1.5"),
-        (["S.G"], {"slip": "icy"}, r"`slip` must be a probability in \[0, 1\] or 'frozenlake'; got 'icy'"),
-        (["S.G"], {"slip": "frozenlake", "slip_mode": "uniform"}, r"slip='frozenlake' is the perpendicular rule"),
-        (["S.G"], {"slip_mode": "random"}, r"`slip_mode` must be 'perpendicular' or 'uniform'"),
-        (["S.G"], {"wind": [0, 1]}, r"`wind` has shape \(2,\); expected \(3,\), one upward push per column"),
+        (
+            ["S.G"],
+            {"slip": "icy"},
+            r"`slip` must be a probability in \[0, 1\] or 'frozenlake'; got 'icy'",
+        ),
+        (
+            ["S.G"],
+            {"slip": "frozenlake", "slip_mode": "uniform"},
+            r"slip='frozenlake' is the perpendicular rule",
+        ),
+        (
+            ["S.G"],
+            {"slip_mode": "random"},
+            r"`slip_mode` must be 'perpendicular' or 'uniform'",
+        ),
+        (
+            ["S.G"],
+            {"wind": [0, 1]},
+            r"`wind` has shape \(2,\); expected \(3,\), one upward push per column",
+        ),
         (["S.G"], {"wind": [0, 0.5, 0]}, r"`wind` must hold whole numbers of cells"),
-        (["S.G"], {"wind": [0, 1, 0], "wind_noise": 2.0}, r"`wind_noise` must be a probability in \[0, 1\]; got 2.0"),
+        (
+            ["S.G"],
+            {"wind": [0, 1, 0], "wind_noise": 2.0},
+            r"`wind_noise` must be a probability in \[0, 1\]; got 2.0",
+        ),
         (["S.G"], {"wind_noise": 0.5}, r"`wind_noise` needs `wind`"),
         (["S.G"], {"gamma": 1.5}, r"`gamma` must be in \[0, 1\]"),
     ],
 )
 def test_input_errors(grid_map, kwargs, match):
-    with pytest.raises(GridWorldError if "gamma" not in kwargs else MDPError, match=match):
+    with pytest.raises(
+        GridWorldError if "gamma" not in kwargs else MDPError, match=match
+    ):
         GridWorld(grid_map, **kwargs)
 
 
 def test_map_file_errors_name_the_file(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_text("S..\n.x.\n")
-    with pytest.raises(GridWorldError, match=r"unknown map character 'x' at '.*bad.txt', line 2, column 2"):
+    with pytest.raises(
+        GridWorldError,
+        match=r"unknown map character 'x' at '.*bad.txt', line 2, column 2",
+    ):
         GridWorld(path)
     path.write_text("S..\n..\n")
-    with pytest.raises(GridWorldError, match=r"ragged grid map '.*bad.txt': line 2 has 2 cells"):
+    with pytest.raises(
+        GridWorldError, match=r"ragged grid map '.*bad.txt': line 2 has 2 cells"
+    ):
         GridWorld(Path(path))
-    with pytest.raises(GridWorldError, match=r"cannot read the grid map file '.*missing.txt'"):
+    with pytest.raises(
+        GridWorldError, match=r"cannot read the grid map file '.*missing.txt'"
+    ):
         GridWorld(tmp_path / "missing.txt")
 
 
 def test_lookup_errors():
     world = GridWorld(["S#", ".G"])
-    with pytest.raises(GridWorldError, match=r"cell \(0, 1\) is a wall and has no state"):
+    with pytest.raises(
+        GridWorldError, match=r"cell \(0, 1\) is a wall and has no state"
+    ):
         world.state(0, 1)
     with pytest.raises(GridWorldError, match=r"cell \(2, 0\) is outside the 2x2 grid"):
         world.state(2, 0)
-    with pytest.raises(GridWorldError, match=r"cell must be a \(row, col\) pair of integers"):
+    with pytest.raises(
+        GridWorldError, match=r"cell must be a \(row, col\) pair of integers"
+    ):
         world.state(0.5, 1)
     with pytest.raises(GridWorldError, match=r"state 3 is out of range \(valid 0..2\)"):
         world.cell(3)
