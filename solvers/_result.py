@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -57,7 +56,7 @@ class SolverResult(_ShortRepr):
     method : str
         Which algorithm (and variant) produced the result.
     message : str
-        Why it stopped.
+        Why it stopped: the canned text of ``status`` (``solvers._status``).
     error_bound : float
         A guaranteed bound on ``||V - V*||_inf`` (``nan`` where none is known,
         e.g. ``gamma = 1``).
@@ -65,6 +64,12 @@ class SolverResult(_ShortRepr):
         Which bound ``error_bound`` comes from.
     info : dict
         Family-specific details (evaluation methods used, ...).
+    status : str
+        Why it stopped, as a key: ``"converged"``, ``"max_iter"``,
+        ``"callback"``, ``"non_finite"`` (inf or NaN values: the rewards
+        overflow float64), ``"bound"`` (stable, but the certified bound is
+        above ``tol``), ``"checks"`` / ``"backend"`` (the LP's checks or
+        HiGHS failed).
     """
 
     V: FloatArray
@@ -79,6 +84,7 @@ class SolverResult(_ShortRepr):
     error_bound: float = float("nan")
     bound: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    status: str = "converged"
 
 
 @dataclass(frozen=True, repr=False)
@@ -145,10 +151,3 @@ class AverageRewardResult(SolverResult):
     gain: float = float("nan")
     bias: FloatArray = field(default_factory=lambda: np.zeros(0))
     gain_bounds: tuple[float, float] = (float("nan"), float("nan"))
-
-
-def warn_not_converged(method: str, max_iter: int, detail: str) -> str:
-    """Issue the standard max_iter warning and return the message."""
-    msg = f"{method} stopped at max_iter={max_iter} before meeting its tolerance ({detail})."
-    warnings.warn(msg, RuntimeWarning, stacklevel=3)
-    return msg

@@ -1,15 +1,38 @@
-"""Stopping bounds and the gamma = 1 polish shared by the exact solvers."""
+r"""Stopping bounds, the Bellman residual and the gamma = 1 polish of the exact solvers.
+
+``gamma = 1`` follows the one convention of :mod:`mdp.episodic`: ``V*`` is
+the best value over **proper** policies and the returned policy is proper.
+Value iteration and modified policy iteration at ``gamma = 1`` converge to
+the supremum over all policies, which exceeds the best proper value when a
+zero-reward cycle beats every way out; :func:`polish_undiscounted` (used by
+value iteration, modified policy iteration and policy iteration alike)
+finishes with exact policy iteration restricted to proper policies, started
+from the greedy policy.  A cycle with positive reward makes the supremum
+``+inf``; every solver reports it with :func:`positive_cycle_error`.
+"""
 
 from __future__ import annotations
 
-import warnings
+from typing import Any
 
 import numpy as np
 
-from mdp import MDP, ImproperPolicyError
-from mdp.episodic import proper_greedy
+from mdp import MDP, MDPError
+from mdp.bellman import q_from_v
+from mdp.checks import format_states
+from mdp.episodic import (
+    POSITIVE_CYCLE_MESSAGE,
+    improper_states,
+    proper_greedy,
+    proper_policy,
+)
+from mdp.graph import states_reaching
 from mdp.linear import solve_policy_value
-from mdp.types import FloatArray
+from mdp.types import FloatArray, IntArray
+
+#: Relative margin by which an action must beat the current one to change it
+#: in policy improvement (so that round-off cannot make policy iteration cycle).
+IMPROVE_EPS = 1e-12
 
 
 def macqueen(d_min: float, d_max: float, gamma: float) -> tuple[float, float]:
@@ -24,32 +47,124 @@ def macqueen(d_min: float, d_max: float, gamma: float) -> tuple[float, float]:
     return c * (d_min + d_max) / 2.0, c * (d_max - d_min) / 2.0
 
 
-def polish_undiscounted(m: MDP, V: FloatArray, Q: FloatArray, tie_tol: float):
-    """``gamma = 1``: the exact value of the (proper) greedy policy, if better.
+def backup(m: MDP, V: FloatArray) -> FloatArray:
+    """``Q = r + gamma P V`` of a checked iterate (:func:`mdp.bellman.q_from_v`)."""
+    return q_from_v(m, V, validate=False)
 
-    Value iteration has no a-priori error bound when ``gamma = 1``.  The greedy
-    policy's value ``V^mu <= V*`` is computed exactly; when its Bellman
-    residual is smaller than that of ``V`` it is returned instead (it is then
-    ``V*`` to round-off whenever ``mu`` is optimal).  Returns ``(V, Q, mu,
-    polished)``.
+
+def bellman_residual(m: MDP, V: FloatArray, Q: FloatArray) -> float:
+    r"""``||T*V - V||_inf`` with ``T*V = max_a Q`` (``0`` on terminal states).
+
+    The one residual of the exact solvers; ``Q`` is ``backup(m, V)``.
+    """
+    if not m.n_states:
+        return 0.0
+    TV = np.where(m.terminal, 0.0, Q.max(axis=1))
+    return float(np.abs(TV - V).max())
+
+
+def improve(
+    Q: FloatArray, pi: IntArray, eps: float = IMPROVE_EPS
+) -> tuple[IntArray, int]:
+    """Greedy improvement that keeps the current action unless strictly beaten.
+
+    ``pi(s)`` changes to the lowest-index maximiser only where
+    ``max_a Q(s,a) > Q(s, pi(s)) + eps max(1, |Q(s, pi(s))|)``; returns the new
+    policy and the number of changes.
+    """
+    S = Q.shape[0]
+    best = np.argmax(Q, axis=1)
+    q_best = Q[np.arange(S), best]
+    q_cur = Q[np.arange(S), pi]
+    change = q_best > q_cur + eps * np.maximum(1.0, np.abs(q_cur))
+    new = pi.copy()
+    new[change] = best[change]
+    return new, int(change.sum())
+
+
+def positive_cycle_error(states: Any = None) -> MDPError:
+    """The one error for ``gamma = 1`` with a positive-reward cycle."""
+    where = ""
+    if states is not None and np.size(states):
+        where = f" through {format_states(states)}"
+    return MDPError(POSITIVE_CYCLE_MESSAGE.format(where=where))
+
+
+def check_no_positive_cycle(m: MDP, V: FloatArray, Q: FloatArray, tol: float) -> None:
+    r"""Raise :func:`positive_cycle_error` if ``T*V - V`` certifies a positive cycle.
+
+    With ``mu`` greedy in ``Q`` and ``d = T_mu V - V``: if a set ``D`` of
+    non-terminal states with ``d > eps`` on ``D`` is closed under ``mu``,
+    then ``mu``'s chain on ``D`` has a stationary distribution ``p`` with
+    gain ``p . r_mu = p . d >= eps > 0``: a cycle pays forever.  ``eps``
+    covers round-off and ``tol``.
+    """
+    if m.gamma < 1.0 or not m.n_states:
+        return
+    mu = np.argmax(Q, axis=1).astype(np.intp)
+    d = Q[np.arange(m.n_states), mu] - V
+    scale = 1.0 + float(np.abs(V).max()) + float(np.abs(m.r).max())
+    eps = max(tol, 1e-12 * scale)
+    C = ~m.terminal & (d > eps)
+    if not C.any():
+        return
+    outside = np.flatnonzero(~C)
+    leaves = states_reaching(m, outside, policy=mu) if outside.size else ~C
+    closed = np.flatnonzero(C & ~leaves)
+    if closed.size:
+        raise positive_cycle_error(closed)
+
+
+def proper_start(m: MDP, Q: FloatArray, tie_tol: float) -> IntArray:
+    """A proper policy close to greedy in ``Q``.
+
+    :func:`mdp.episodic.proper_greedy`; where it still never terminates
+    (a zero-reward cycle strictly better than every way out) those states take
+    :func:`mdp.episodic.proper_policy`'s action, one step closer to a
+    terminal state.  States that reach a terminal state keep their action and
+    their paths, so the result is proper.
     """
     mu = proper_greedy(m, Q, tie_tol)
-    try:
-        V_mu, _ = solve_policy_value(m, mu, tol=1e-13, validate=False)
-    except ImproperPolicyError as exc:
-        # V is attained only by never terminating (a zero-reward cycle beats
-        # every terminating policy): say so instead of passing it off as V*
-        msg = (
-            f"with gamma = 1 the values found are attained only by a policy that "
-            f"never terminates ({exc}). policy_iteration and linear_programming "
-            f"return the best terminating policy instead."
-        )
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        return V, Q, mu, False
-    Q_mu = (m.r_masked + m.gamma * (m.P @ V_mu)).reshape(m.n_states, m.n_actions)
-    live = ~m.terminal
-    res = float(np.abs(np.where(live, Q.max(axis=1), 0.0) - V).max())
-    res_mu = float(np.abs(np.where(live, Q_mu.max(axis=1), 0.0) - V_mu).max())
-    if res_mu < res:
-        return V_mu, Q_mu, proper_greedy(m, Q_mu, tie_tol), True
-    return V, Q, mu, False
+    bad = improper_states(m, mu)
+    if bad.size:
+        mu = mu.copy()
+        mu[bad] = proper_policy(m)[bad]
+    return mu
+
+
+def polish_undiscounted(
+    m: MDP,
+    Q: FloatArray,
+    tie_tol: float,
+    *,
+    start: IntArray | None = None,
+    max_steps: int = 10_000,
+) -> tuple[FloatArray, FloatArray, IntArray, int]:
+    r"""``gamma = 1``: the best proper policy by exact policy iteration.
+
+    Starts from ``start`` (a proper policy) or :func:`proper_start` of ``Q``,
+    then alternates exact evaluation ``(I - P_mu) V = r_mu`` and the strict
+    improvement :func:`improve` until ``mu`` is stable.  Without
+    positive-reward cycles every improved policy is proper (an improper one
+    would have a recurrent class, free of terminal states, on which its
+    gain ``p . (T_mu V - V)`` is positive), and a stable proper ``mu`` has
+    ``V^mu >= V^nu`` for every proper ``nu`` (``T_nu V^mu <= V^mu``): it is
+    the best proper policy.  An improved policy that never terminates
+    therefore proves a positive cycle: :func:`positive_cycle_error`.
+
+    Returns ``(V, Q, mu, steps)``.
+    """
+    mu = proper_start(m, Q, tie_tol) if start is None else start
+    V = np.zeros(m.n_states)
+    steps = 0
+    for steps in range(1, max_steps + 1):  # noqa: B007
+        V, _ = solve_policy_value(m, mu, tol=1e-13, validate=False)
+        Q = backup(m, V)
+        new, n_changed = improve(Q, mu)
+        if n_changed == 0:
+            break
+        bad = improper_states(m, new)
+        if bad.size:
+            raise positive_cycle_error(bad)
+        mu = new
+    return V, Q, mu, steps

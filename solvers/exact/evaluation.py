@@ -22,6 +22,7 @@ left out of the system.  Then
 
 from __future__ import annotations
 
+import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP
@@ -31,6 +32,7 @@ from mdp.linear import SolveInfo, solve_policy_value
 from mdp.types import FloatArray
 
 from .._iv import check_mdp, check_tol
+from .._status import Status, all_finite, finish
 
 __all__ = ["evaluate_policy", "q_values", "advantage", "expected_return"]
 
@@ -51,20 +53,23 @@ def evaluate_policy(
     m : MDP
     pi : int [S] or float [S, A]
         Deterministic or stochastic policy.
-    method : {"auto", "direct", "krylov", "iterative"}
+    method : {"auto", "dense", "direct", "krylov", "iterative"}
+        ``dense``: LAPACK LU of the dense ``n x n`` system, exact to round-off.
         ``direct``: sparse LU (SuperLU, COLAMD ordering), exact to round-off.
         ``krylov``: BiCGSTAB (GMRES(20) as fallback) on ``I - gamma P_pi``,
         which needs only mat-vecs.
         ``iterative``: successive approximation ``V <- r_pi + gamma P_pi V``.
-        ``auto`` picks ``direct`` for small systems (at most 3000 unknowns) or
-        banded ones (``n * bandwidth <= 3e7`` and ``n * bandwidth^2 <= 1e10``,
-        e.g. gridworlds in row-major order) and ``krylov`` otherwise, where LU
-        fill-in would explode (on a random Garnet graph with ``S = 1e4``, LU
-        takes ~40 s and 34M fill); a Krylov solve that has not met its target
-        after 100 BiCGSTAB steps (slow mixing, ``gamma`` near 1, e.g. a
-        400x400 open grid) falls back to sparse LU.  The choice is reported
-        with ``return_info=True``; an explicit ``krylov`` that misses ``tol``
-        warns.
+        ``auto`` (:func:`mdp.linear.choose_method`, a cost model measured in
+        ``benchmarks/README.md``) picks ``dense`` for small systems (at most
+        400 unknowns), ``direct`` for banded ones (``n * bandwidth <= 3e7``
+        and ``n * bandwidth^2 <= 1e10``, e.g. gridworlds in row-major order)
+        and ``krylov`` otherwise, where LU fill-in would explode (on a random
+        Garnet graph a sparse LU takes 25 ms at ``S = 1000`` and ~40 s at
+        ``S = 1e4``, Krylov about 1 ms and 5 ms); a Krylov solve that has not
+        met its target after 100 BiCGSTAB steps (slow mixing, ``gamma`` near
+        1, e.g. a 400x400 open grid) falls back to LU (dense up to 4000
+        unknowns).  The choice is reported with ``return_info=True``; an
+        explicit ``krylov`` that misses ``tol`` warns.
     tol : float
         For ``krylov`` and ``iterative`` with ``gamma < 1``: the result
         satisfies ``||V - V^pi||_inf <= tol`` (the residual is driven below
@@ -113,6 +118,14 @@ def evaluate_policy(
         tol=tol,
         V0=None if V0 is None else state_vector(m, V0, "V0"),
     )
+    if not all_finite(V):
+        finish(
+            Status.NON_FINITE,
+            method="evaluate_policy",
+            k=info.iterations,
+            unit="iteration(s)",
+            rmax=float(np.abs(m.r).max()),
+        )
     return (V, info) if return_info else V
 
 
