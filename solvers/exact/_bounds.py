@@ -26,9 +26,16 @@ from mdp.episodic import (
     proper_greedy,
     proper_policy,
 )
-from mdp.graph import states_reaching
 from mdp.linear import solve_policy_value
 from mdp.types import FloatArray, IntArray
+
+#: gamma = 1: value iteration and modified policy iteration that have not
+#: converged after this many sweeps switch to :func:`polish_undiscounted`
+#: (exact policy iteration over proper policies).  It either proves a
+#: positive-reward cycle, on which value iteration would run to ``max_iter``,
+#: or returns the exact ``V*`` (slowly mixing undiscounted problems need
+#: thousands of sweeps).
+GAMMA1_SWITCH = 64
 
 #: Relative margin by which an action must beat the current one to change it
 #: in policy improvement (so that round-off cannot make policy iteration cycle).
@@ -90,31 +97,6 @@ def positive_cycle_error(states: Any = None) -> MDPError:
     return MDPError(POSITIVE_CYCLE_MESSAGE.format(where=where))
 
 
-def check_no_positive_cycle(m: MDP, V: FloatArray, Q: FloatArray, tol: float) -> None:
-    r"""Raise :func:`positive_cycle_error` if ``T*V - V`` certifies a positive cycle.
-
-    With ``mu`` greedy in ``Q`` and ``d = T_mu V - V``: if a set ``D`` of
-    non-terminal states with ``d > eps`` on ``D`` is closed under ``mu``,
-    then ``mu``'s chain on ``D`` has a stationary distribution ``p`` with
-    gain ``p . r_mu = p . d >= eps > 0``: a cycle pays forever.  ``eps``
-    covers round-off and ``tol``.
-    """
-    if m.gamma < 1.0 or not m.n_states:
-        return
-    mu = np.argmax(Q, axis=1).astype(np.intp)
-    d = Q[np.arange(m.n_states), mu] - V
-    scale = 1.0 + float(np.abs(V).max()) + float(np.abs(m.r).max())
-    eps = max(tol, 1e-12 * scale)
-    C = ~m.terminal & (d > eps)
-    if not C.any():
-        return
-    outside = np.flatnonzero(~C)
-    leaves = states_reaching(m, outside, policy=mu) if outside.size else ~C
-    closed = np.flatnonzero(C & ~leaves)
-    if closed.size:
-        raise positive_cycle_error(closed)
-
-
 def proper_start(m: MDP, Q: FloatArray, tie_tol: float) -> IntArray:
     """A proper policy close to greedy in ``Q``.
 
@@ -150,7 +132,11 @@ def polish_undiscounted(
     gain ``p . (T_mu V - V)`` is positive), and a stable proper ``mu`` has
     ``V^mu >= V^nu`` for every proper ``nu`` (``T_nu V^mu <= V^mu``): it is
     the best proper policy.  An improved policy that never terminates
-    therefore proves a positive cycle: :func:`positive_cycle_error`.
+    therefore proves a positive cycle: :func:`positive_cycle_error`.  And
+    with a positive cycle it must happen: from the best proper ``V``, some
+    state of the cycle's recurrent class improves (the class's stationary
+    distribution ``p`` has ``p . (T_nu V - V) = gain > 0``), and an improved
+    proper policy would beat the best one.  So this decides both questions.
 
     Returns ``(V, Q, mu, steps)``.
     """

@@ -113,10 +113,11 @@ def backward_induction(
     V = np.empty((H + 1, S))
     Q = np.empty((H, S, A))
     V[H] = V_H
-    for t in range(H - 1, -1, -1):
-        # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')
-        Q[t] = q_from_v(m, V[t + 1], gamma=g, validate=False)
-        V[t] = Q[t].max(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        for t in range(H - 1, -1, -1):
+            # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')
+            Q[t] = q_from_v(m, V[t + 1], gamma=g, validate=False)
+            V[t] = Q[t].max(axis=1)
     _check_finite(m, V, H, "backward_induction")
     policy = np.argmax(Q, axis=2).astype(np.intp)
     return FiniteHorizonResult(
@@ -192,9 +193,11 @@ def evaluate_finite_horizon(
     pi_t = _time_indexed(m, pi, H)  # [H, S, A]
     V = np.empty((H + 1, m.n_states))
     V[H] = V_H
-    for t in range(H - 1, -1, -1):
-        # V_t(s) = sum_a pi_t(a|s) [r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')]
-        V[t] = v_from_q(q_from_v(m, V[t + 1], gamma=g, validate=False), pi_t[t])
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        for t in range(H - 1, -1, -1):
+            # V_t(s) = sum_a pi_t(a|s) [r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')]
+            Q_t = q_from_v(m, V[t + 1], gamma=g, validate=False)
+            V[t] = v_from_q(Q_t, pi_t[t])
     _check_finite(m, V, H, "evaluate_finite_horizon")
     return V
 

@@ -56,6 +56,8 @@ from ._bounds import backup, bellman_residual, polish_undiscounted, positive_cyc
 __all__ = ["linear_programming"]
 
 _METHODS = ("highs", "highs-ds", "highs-ipm")
+#: HiGHS treats coefficients of this size or more as infinite.
+HIGHS_INF = 1e20
 #: Relative tolerance of the strong-duality and flow-constraint checks.
 CHECK_RTOL = 1e-6
 
@@ -189,6 +191,15 @@ def linear_programming(
     if method not in _METHODS:
         msg = (
             f"`method` must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
+        )
+        raise MDPError(msg)
+    rmax = float(np.abs(m.r).max()) if m.r.size else 0.0
+    if rmax >= HIGHS_INF:
+        msg = (
+            f"linear_programming: rewards up to {rmax:.3g} are beyond HiGHS's "
+            f"infinity ({HIGHS_INF:g}), so the LP cannot be posed. Rescale the "
+            f"rewards (e.g. divide them by max|r|), or use value_iteration or "
+            f"policy_iteration."
         )
         raise MDPError(msg)
     opts = dict(options or {})

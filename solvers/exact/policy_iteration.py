@@ -22,6 +22,14 @@ with a tolerance tied to the outer
 Bellman residual (inexact policy iteration, as in madupite): loose while the
 policy is far from optimal, tightened to ``tol`` once it is stable.
 
+``gamma = 1`` (the convention of :mod:`mdp.episodic`): policy iteration
+starts from a proper policy, and from a proper policy a strict improvement
+is proper unless a cycle has positive reward; so it returns the best proper
+policy, and an improvement that never terminates raises the one
+positive-cycle error every solver gives.  The last policy is re-checked by
+the same exact polish value iteration uses (``_bounds.polish_undiscounted``).
+Modified policy iteration at ``gamma = 1`` finishes as value iteration does.
+
 References
 ----------
 R. Howard, *Dynamic Programming and Markov Processes* (1960).  Puterman
@@ -52,9 +60,9 @@ from .._iv import check_max_iter, check_mdp, check_sweeps, check_tol, initial_va
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
 from ._bounds import (
+    GAMMA1_SWITCH,
     backup,
     bellman_residual,
-    check_no_positive_cycle,
     improve,
     macqueen,
     polish_undiscounted,
@@ -106,9 +114,12 @@ def policy_iteration(
         Accuracy of the final evaluation; with ``gamma < 1`` the returned ``V``
         is within ``error_bound <= tol`` of ``V*`` (certified with the
         MacQueen-Porteus bounds on ``T* V - V``).
-    eval_method : {"auto", "direct", "krylov", "iterative"}
+    eval_method : {"auto", "dense", "direct", "krylov", "iterative"}
         Policy-evaluation method (see :func:`solvers.evaluate_policy`); chosen
-        once from the MDP's structure when ``"auto"``.
+        once from the MDP's structure when ``"auto"`` (the measured cost model
+        of :func:`mdp.linear.choose_method`: dense LU up to 200 states, Krylov
+        on unstructured graphs, sparse LU on banded ones); a Krylov solve that
+        stalls then falls back to LU.
     verbose : bool
         Print progress to stderr.
 
@@ -222,7 +233,7 @@ def policy_iteration(
         err = float(np.maximum(np.abs(d + c * d.min()), np.abs(d + c * d.max())).max())
         bound = BOUNDS["pi_bounds"]
         shift, half = macqueen(float(d.min()), float(d.max()), g)
-        if half < err:  # near gamma = 1 the midpoint of T*V is certified tighter
+        if half < err and all_finite(TV + shift):  # near gamma = 1 the midpoint
             V = TV.copy()
             V[~m.terminal] += shift
             err, bound = half, BOUNDS["pi_midpoint"]
@@ -233,8 +244,6 @@ def policy_iteration(
             bound += f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
         elif status == Status.CONVERGED and err > tol:
             status = Status.BOUND
-    elif status == Status.MAX_ITER and g == 1.0:
-        check_no_positive_cycle(m, V, Q, tol)
     message = finish(
         status,
         k=k,
@@ -285,7 +294,9 @@ def modified_policy_iteration(
     ``m_sweeps = inf`` evaluates exactly, i.e. policy iteration.  With
     ``gamma = 1`` a greedy policy that never terminates from some state has
     no value; such a step skips the exact evaluation (it is a value-iteration
-    step) instead of raising.
+    step) instead of raising, and the result is finished like value
+    iteration's: exact policy iteration over proper policies (the best proper
+    value, a proper policy; a positive-reward cycle raises).
 
     Parameters
     ----------
@@ -295,7 +306,8 @@ def modified_policy_iteration(
     tol : float
         With ``gamma < 1``, ``||V - V*||_inf <= tol`` on return, certified by
         the MacQueen-Porteus bounds on ``d = T*V - V`` (valid for any ``V``),
-        whose midpoint is returned.  With ``gamma = 1``: ``||d||_inf <= tol``.
+        whose midpoint is returned.  With ``gamma = 1``: ``||d||_inf <= tol``,
+        then the exact polish.
     max_iter : int
         Maximum number of greedy steps.
     V0 : array_like (S,), optional
@@ -351,10 +363,12 @@ def modified_policy_iteration(
                 V = TV
                 V[live] += shift
                 status, err, bound = Status.CONVERGED, half, BOUNDS["span_mpi"]
+                if not all_finite(V):  # the midpoint shift overflowed
+                    status, bound, err = Status.NON_FINITE, "", float("nan")
                 break
-        elif sup <= tol:
+        elif sup <= tol or k == GAMMA1_SWITCH:  # then exact PI over proper policies
             V = TV
-            status, bound = Status.CONVERGED, BOUNDS["residual_gamma1"]
+            status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
             break
         V = TV
         if not np.isfinite(sweeps):
@@ -373,8 +387,6 @@ def modified_policy_iteration(
             for _ in range(int(sweeps)):
                 V = T_pi(V)
             n_sweeps += int(sweeps)
-        if g == 1.0 and k >= 64 and k & (k - 1) == 0:  # k = 64, 128, 256, ...
-            check_no_positive_cycle(m, V, kernel.to_sa(kernel.q(V)), tol)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
     Q = kernel.to_sa(kernel.q(V))
     if status == Status.NON_FINITE:
@@ -384,8 +396,6 @@ def modified_policy_iteration(
     if g == 1.0 and status == Status.CONVERGED:
         V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
         bound = BOUNDS["proper_gamma1"]
-    elif g == 1.0 and status == Status.MAX_ITER:
-        check_no_positive_cycle(m, V, Q, tol)
     message = finish(
         status,
         k=k,

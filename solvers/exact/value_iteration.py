@@ -23,8 +23,20 @@ Stopping rules (what ``tol`` guarantees), for ``gamma < 1`` and
 
 The solver stops at the first sweep where either bound is ``<= tol``, returns
 the iterate (sup-norm) or the midpoint (span), and says which in ``bound``.
-With ``gamma = 1`` neither bound exists: it stops when ``||d||_inf <= tol``
-and reports ``error_bound = nan``.
+With ``gamma = 1`` neither bound exists, and the iterates converge to the
+supremum over *all* policies, which a zero-reward loop can make larger than
+every terminating policy's value.  Following the one convention of
+:mod:`mdp.episodic`, the solver stops when ``||d||_inf <= tol`` (or after 64
+sweeps) and finishes with exact policy iteration over proper policies started
+from the greedy one: ``V`` is the best value of a proper policy (exact to
+round-off), ``policy`` is proper, and ``error_bound = nan``.  A cycle with
+positive reward raises :class:`mdp.MDPError` with the message every solver
+gives (:data:`mdp.episodic.POSITIVE_CYCLE_MESSAGE`).
+
+Every sweep of both variants (Jacobi and block Gauss-Seidel) goes through one
+loop: the stopping rules, the ``callback(k, V)`` after each sweep (the last
+one included), and a check for non-finite values (rewards too large for
+float64: ``status = "non_finite"``, a warning, never ``converged``).
 
 References
 ----------
@@ -51,7 +63,7 @@ from mdp.types import FloatArray
 from .._iv import check_max_iter, check_mdp, check_tol, initial_values
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
-from ._bounds import check_no_positive_cycle, macqueen, polish_undiscounted
+from ._bounds import GAMMA1_SWITCH, macqueen, polish_undiscounted
 from ._kernels import AffineCSR, Backup
 
 __all__ = ["value_iteration"]
@@ -76,7 +88,9 @@ def value_iteration(
     tol : float
         With ``gamma < 1`` the returned ``V`` satisfies
         ``||V - V*||_inf <= tol`` (``result.error_bound`` is the bound
-        actually certified).  With ``gamma = 1``: residual ``||V_{k+1} - V_k||``.
+        actually certified).  With ``gamma = 1``: the residual
+        ``||V_{k+1} - V_k||`` at which exact policy iteration over proper
+        policies takes over (see the module docstring).
     max_iter : int
         Maximum number of sweeps; reaching it returns ``converged=False`` and
         issues a ``RuntimeWarning`` (with ``gamma < 1`` the returned ``V`` is
@@ -92,8 +106,9 @@ def value_iteration(
     n_blocks : int
         Number of blocks for ``gauss_seidel``.
     callback : callable, optional
-        ``callback(k, V)`` after each sweep ``k`` (1-based); return ``True`` to
-        stop early (``converged=False``, no warning).
+        ``callback(k, V)`` after each sweep ``k`` (1-based, the last one
+        included, in both variants); return ``True`` to stop early
+        (``converged=False``, ``status="callback"``, no warning).
     verbose : bool
         Print progress to stderr about once a second.
 
@@ -102,7 +117,8 @@ def value_iteration(
     SolverResult
         ``V [S]``, ``Q [S, A]``, ``policy [S]`` (greedy in ``Q``, lowest index
         on ties), ``iterations``, ``converged``, ``residuals`` (the history of
-        ``||V_{k+1} - V_k||_inf``), ``error_bound``, ``bound``, ``elapsed``.
+        ``||V_{k+1} - V_k||_inf``), ``error_bound``, ``bound``, ``elapsed``,
+        ``status`` and ``message`` (canned, see ``solvers._status``).
 
     Notes
     -----
@@ -142,7 +158,7 @@ def value_iteration(
 
         method = "value_iteration"
     V, residuals, k, status, bound, err = _iterate(
-        m, kernel, sweep, V, tol, max_iter, not gauss_seidel, callback, progress
+        m, sweep, V, tol, max_iter, not gauss_seidel, callback, progress
     )
     Q = kernel.to_sa(kernel.q(V))
     if status == Status.NON_FINITE:
@@ -152,8 +168,6 @@ def value_iteration(
     if m.gamma == 1.0 and status == Status.CONVERGED:
         V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
         bound = BOUNDS["proper_gamma1"]
-    elif m.gamma == 1.0 and status == Status.MAX_ITER:
-        check_no_positive_cycle(m, V, Q, tol)
     message = finish(
         status,
         k=k,
@@ -181,7 +195,7 @@ def value_iteration(
     )
 
 
-def _iterate(m, kernel, sweep, V, tol, max_iter, span_rule, callback, progress):
+def _iterate(m, sweep, V, tol, max_iter, span_rule, callback, progress):
     """The sweep loop shared by both variants: stopping rules, callback, checks.
 
     After every sweep ``k`` (the last one too, after any midpoint shift)
@@ -214,16 +228,17 @@ def _iterate(m, kernel, sweep, V, tol, max_iter, span_rule, callback, progress):
                 if half <= tol:
                     V[live] += shift
                     status, err, bound = Status.CONVERGED, half, BOUNDS["span"]
-        elif sup <= tol:
-            status, bound = Status.CONVERGED, BOUNDS["residual_gamma1"]
+        elif sup <= tol or k == GAMMA1_SWITCH:  # then exact PI over proper policies
+            status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
+        if status == Status.CONVERGED and not all_finite(V):
+            # the midpoint shift overflowed
+            status, bound, err = Status.NON_FINITE, "", float("nan")
         stop = callback is not None and callback(k, V)
-        if status == Status.CONVERGED:
+        if status in (Status.CONVERGED, Status.NON_FINITE):
             break
         if stop:
             status = Status.CALLBACK
             break
-        if g == 1.0 and k >= 64 and k & (k - 1) == 0:  # k = 64, 128, 256, ...
-            check_no_positive_cycle(m, V, kernel.to_sa(kernel.q(V)), tol)
         progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
     if status == Status.MAX_ITER and g < 1.0 and k and span_rule:
         # not converged: still return the best certified estimate, the midpoint
