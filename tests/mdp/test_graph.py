@@ -25,7 +25,7 @@ def random_case(seed: int):
     """A small random MDP with a mask, terminals and garbage in masked rows.
 
     Returns the MDP and the reference tables ``P_ref [S, A, S]`` (masked rows
-    zeroed, terminal rows self-loops), ``R_ref [S, A, S]`` and ``mask``.
+    zeroed, terminal rows self-loops under every action), ``R_ref [S, A, S]`` and ``mask``.
     """
     rng = np.random.default_rng(seed)
     S, A = int(rng.integers(2, 9)), int(rng.integers(1, 4))
@@ -44,10 +44,13 @@ def random_case(seed: int):
     P_given[~mask] = 0.3  # garbage in unavailable rows must be ignored
     m = MDP(P_given, R, 0.9, terminal=term, action_mask=mask)
 
+    # the terminal rule: every action of a terminal state is a self-loop
+    mask = mask.copy()
+    mask[term] = True
     P_ref = P.copy()
     P_ref[~mask] = 0.0
     for s in np.flatnonzero(term):
-        P_ref[s, mask[s], s] = 1.0
+        P_ref[s, :, s] = 1.0
     return m, P_ref, R, mask
 
 
@@ -224,7 +227,7 @@ def test_reachable_states_matches_descendants(seed):
     for pi in random_policies(m, seed):
         C = ref_chain(np.einsum("sa,sat->st", dense_policy(pi, m.n_actions), P_ref))
         expected = {0} | nx.descendants(C, 0)
-        assert g.reachable_states(m, 0, policy=pi).tolist() == sorted(expected)
+        assert g.reachable_states(m, 0, pi=pi).tolist() == sorted(expected)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -452,4 +455,4 @@ def test_policies_are_checked():
     with pytest.raises(PolicyError, match="not available"):
         g.transient_states(masked, [1, 0])
     with pytest.raises(PolicyError, match="not available"):
-        g.reachable_states(masked, policy=[1, 0])
+        g.reachable_states(masked, pi=[1, 0])
