@@ -60,8 +60,9 @@ MESSAGES: dict[Status, str] = {
     Status.CALLBACK: "stopped by callback after {k} {unit}",
     Status.NON_FINITE: (
         "{method}: the values are not finite (inf or NaN) after {k} {unit}, so "
-        "nothing is certified: the rewards are too large for float64 at this "
-        "gamma (max|r| = {rmax:.3g}, max|r|/(1 - gamma) must stay below ~1e308). "
+        "nothing is certified: the rewards are too large for float64 (max|r| = "
+        "{rmax:.3g}; values grow to max|r|/(1 - gamma), or max|r| times the "
+        "expected episode length at gamma = 1, and must stay below ~1e308). "
         "Rescale the rewards (e.g. divide them by max|r|)."
     ),
     Status.BOUND: (

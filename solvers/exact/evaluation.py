@@ -22,6 +22,8 @@ left out of the system.  Then
 
 from __future__ import annotations
 
+from typing import Any, Literal, overload
+
 import numpy as np
 import numpy.typing as npt
 
@@ -37,6 +39,26 @@ from .._status import Status, all_finite, finish
 __all__ = ["evaluate_policy", "q_values", "advantage", "expected_return"]
 
 
+@overload
+def evaluate_policy(
+    m: MDP,
+    pi: npt.ArrayLike,
+    *,
+    method: str = ...,
+    tol: float = ...,
+    V0: npt.ArrayLike | None = ...,
+    return_info: Literal[False] = ...,
+) -> FloatArray: ...
+@overload
+def evaluate_policy(
+    m: MDP,
+    pi: npt.ArrayLike,
+    *,
+    method: str = ...,
+    tol: float = ...,
+    V0: npt.ArrayLike | None = ...,
+    return_info: Literal[True],
+) -> tuple[FloatArray, SolveInfo]: ...
 def evaluate_policy(
     m: MDP,
     pi: npt.ArrayLike,
@@ -146,7 +168,7 @@ def q_values(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [10.,  1.]])
     """
-    return q_from_v(m, evaluate_policy(m, pi, **kwargs))
+    return q_from_v(m, _value(m, pi, kwargs))
 
 
 def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
@@ -166,7 +188,7 @@ def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [ 0., -9.]])
     """
-    V = evaluate_policy(m, pi, **kwargs)
+    V = _value(m, pi, kwargs)
     return q_from_v(m, V) - V[:, None]
 
 
@@ -183,4 +205,12 @@ def expected_return(m: MDP, pi: npt.ArrayLike, **kwargs) -> float:
     >>> round(expected_return(m, [1, 0]), 6)
     9.0
     """
-    return float(m.p0 @ evaluate_policy(m, pi, **kwargs))
+    return float(m.p0 @ _value(m, pi, kwargs))
+
+
+def _value(m: MDP, pi: npt.ArrayLike, kwargs: dict[str, Any]) -> FloatArray:
+    """``V^pi`` for the helpers above (``return_info`` is not theirs to pass)."""
+    if kwargs.get("return_info"):
+        msg = "`return_info` is an option of evaluate_policy only."
+        raise TypeError(msg)
+    return evaluate_policy(m, pi, **kwargs)

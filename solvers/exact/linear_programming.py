@@ -278,6 +278,8 @@ def linear_programming(
         # gamma = 1: the LP's least V >= T*V is the best proper value; exact
         # policy iteration over proper policies from its greedy policy
         V, Q, policy, _ = polish_undiscounted(m, Q, 1e-6)
+        if not all_finite(V):  # the exact values overflow float64
+            finite, state = False, Status.NON_FINITE
         bell = bellman_residual(m, V, Q)
         info["polished"] = True
         objective = float(m.p0 @ V)

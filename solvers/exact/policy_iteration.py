@@ -396,6 +396,8 @@ def modified_policy_iteration(
     if g == 1.0 and status == Status.CONVERGED:
         V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
         bound = BOUNDS["proper_gamma1"]
+        if not all_finite(V):  # the exact values overflow float64
+            status, bound = Status.NON_FINITE, ""
     message = finish(
         status,
         k=k,

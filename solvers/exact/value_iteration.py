@@ -168,6 +168,8 @@ def value_iteration(
     if m.gamma == 1.0 and status == Status.CONVERGED:
         V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
         bound = BOUNDS["proper_gamma1"]
+        if not all_finite(V):  # the exact values overflow float64
+            status, bound = Status.NON_FINITE, ""
     message = finish(
         status,
         k=k,
@@ -195,7 +197,16 @@ def value_iteration(
     )
 
 
-def _iterate(m, sweep, V, tol, max_iter, span_rule, callback, progress):
+def _iterate(
+    m: MDP,
+    sweep: Callable[[FloatArray], FloatArray],
+    V: FloatArray,
+    tol: float,
+    max_iter: int,
+    span_rule: bool,
+    callback: Callable[[int, FloatArray], Any] | None,
+    progress: Progress,
+) -> tuple[FloatArray, FloatArray, int, Status, str, float]:
     """The sweep loop shared by both variants: stopping rules, callback, checks.
 
     After every sweep ``k`` (the last one too, after any midpoint shift)

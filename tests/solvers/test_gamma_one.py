@@ -54,8 +54,7 @@ def with_stay_action(
     mask = np.ones((S, A + 1), dtype=bool)
     mask[:, :A] = m.action_mask
     mask[:, A] = stay | m.terminal
-    term = np.flatnonzero(m.terminal)
-    return MDP(P, R, 1.0, terminal=term, action_mask=mask)
+    return MDP(P, R, 1.0, terminal=m.terminal.copy(), action_mask=mask)
 
 
 @st.composite
