@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError
-from mdp.checks import check_int, check_real, check_tol, state_vector
+from mdp.checks import check_int, check_tol, state_vector
 from mdp.model import check_mdp
 from mdp.types import FloatArray
 
@@ -33,7 +33,7 @@ __all__ = [
     "check_max_iter",
     "check_horizon",
     "check_sweeps",
-    "check_fraction",
+    "check_callback",
     "initial_values",
 ]
 
@@ -59,13 +59,12 @@ def check_sweeps(m_sweeps: Any) -> int | float:
         raise MDPError(msg) from None
 
 
-def check_fraction(x: Any, name: str) -> float:
-    """A number in ``(0, 1]``."""
-    v = check_real(x, name)
-    if not 0.0 < v <= 1.0:
-        msg = f"`{name}` must be in (0, 1]; got {x!r}."
+def check_callback(callback: Any) -> Any:
+    """``callback``: None or a callable ``callback(k, V)``."""
+    if callback is not None and not callable(callback):
+        msg = f"`callback` must be None or a function callback(k, V); got {callback!r}."
         raise MDPError(msg)
-    return v
+    return callback
 
 
 def initial_values(m: MDP, V0: Any) -> FloatArray:

@@ -114,7 +114,6 @@ BOUNDS: dict[str, str] = {
     "pi_midpoint": "MacQueen-Porteus midpoint of T*V after the final evaluation",
     "lp_residual": "Bellman residual: ||V - V*|| <= ||T*V - V|| / (1 - gamma)",
     "odoni": "Odoni bounds: |gain - g*| <= (max(Th - h) - min(Th - h)) / 2",
-    "exact": "exact (finite number of backups, no tolerance)",
 }
 
 

@@ -60,7 +60,13 @@ from mdp.checks import check_int
 from mdp.episodic import proper_greedy, require_proper_policy
 from mdp.types import FloatArray
 
-from .._iv import check_max_iter, check_mdp, check_tol, initial_values
+from .._iv import (
+    check_callback,
+    check_max_iter,
+    check_mdp,
+    check_tol,
+    initial_values,
+)
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
 from ._bounds import GAMMA1_SWITCH, macqueen, polish_undiscounted
@@ -143,6 +149,7 @@ def value_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
+    callback = check_callback(callback)
     require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
