@@ -69,7 +69,7 @@ from .._iv import (
 )
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
-from ._bounds import GAMMA1_SWITCH, macqueen, polish_undiscounted
+from ._bounds import GAMMA1_SWITCH, backup, macqueen, polish_undiscounted
 from ._kernels import AffineCSR, Backup
 
 __all__ = ["value_iteration"]
@@ -153,11 +153,11 @@ def value_iteration(
     require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
-    kernel = Backup(m)
     if gauss_seidel:
         sweep = _gauss_seidel_sweep(m, check_int(n_blocks, "n_blocks"))
         method = "value_iteration (block Gauss-Seidel)"
     else:
+        kernel = Backup(m)
 
         def sweep(V: FloatArray) -> FloatArray:
             # V_{k+1}(s) = max_a [r(s,a) + gamma sum_s' P(s'|s,a) V_k(s')]
@@ -167,7 +167,7 @@ def value_iteration(
     V, residuals, k, status, bound, err = _iterate(
         m, sweep, V, tol, max_iter, not gauss_seidel, callback, progress
     )
-    Q = kernel.to_sa(kernel.q(V))
+    Q = backup(m, V) if gauss_seidel else kernel.to_sa(kernel.q(V))
     if status == Status.NON_FINITE:
         policy = np.argmax(Q, axis=1).astype(np.intp)
     else:
