@@ -16,6 +16,14 @@ from .average_reward import relative_value_iteration
 from .evaluation import advantage, evaluate_policy, expected_return, q_values
 from .finite_horizon import backward_induction, evaluate_finite_horizon
 from .linear_programming import linear_programming
+
+# policy optimisation (issue 9): exact J and grad J, estimators, ascent
+from .policy_gradient import (
+    policy_gradient,
+    softmax_policy,
+    state_action_occupancy,
+    state_occupancy,
+)
 from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
 from .value_iteration import value_iteration
 
@@ -36,4 +44,9 @@ __all__ = [
     "LPResult",
     "FiniteHorizonResult",
     "AverageRewardResult",
+    # policy optimisation
+    "policy_gradient",
+    "softmax_policy",
+    "state_occupancy",
+    "state_action_occupancy",
 ]
