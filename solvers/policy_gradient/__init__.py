@@ -7,6 +7,13 @@ discounted occupancy measures (:mod:`.exact`).
 
 from __future__ import annotations
 
+from .estimators import (
+    ESTIMATORS,
+    EstimatorStudy,
+    GradientEstimate,
+    estimate_policy_gradient,
+    estimator_study,
+)
 from .exact import policy_gradient, state_action_occupancy, state_occupancy
 from .policies import (
     LQSamples,
@@ -21,6 +28,11 @@ from .policies import (
 )
 
 __all__ = [
+    "estimate_policy_gradient",
+    "estimator_study",
+    "GradientEstimate",
+    "EstimatorStudy",
+    "ESTIMATORS",
     "policy_gradient",
     "state_occupancy",
     "state_action_occupancy",
