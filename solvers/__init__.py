@@ -19,10 +19,15 @@ from .linear_programming import linear_programming
 
 # policy optimisation (issue 9): exact J and grad J, estimators, ascent
 from .policy_gradient import (
+    estimate_policy_gradient,
+    estimator_study,
     policy_gradient,
+    soft_policy_iteration,
+    soft_value_iteration,
     softmax_policy,
     state_action_occupancy,
     state_occupancy,
+    verify_soft,
 )
 from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
 from .value_iteration import value_iteration
@@ -46,6 +51,11 @@ __all__ = [
     "AverageRewardResult",
     # policy optimisation
     "policy_gradient",
+    "estimate_policy_gradient",
+    "estimator_study",
+    "soft_value_iteration",
+    "soft_policy_iteration",
+    "verify_soft",
     "softmax_policy",
     "state_occupancy",
     "state_action_occupancy",

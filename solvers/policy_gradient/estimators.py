@@ -64,8 +64,8 @@ from mdp import MDP, MDPError
 from mdp.checks import as_generator, check_int, check_probability, spawn_generators
 from mdp.types import FloatArray, IntArray, RNGLike
 
-from .._result import _ShortRepr
 from ._episodes import Episodes, sample_episodes
+from ._result import ShortRepr
 from .exact import _exact, _to_rows
 from .policies import _softmax, check_observations, check_theta
 
@@ -84,7 +84,7 @@ _MAX_TERMS = 50_000_000
 
 
 @dataclass(frozen=True, repr=False)
-class GradientEstimate(_ShortRepr):
+class GradientEstimate(ShortRepr):
     """What :func:`estimate_policy_gradient` returns.
 
     Attributes
@@ -389,7 +389,7 @@ def _baseline_values(m, pi, b, ex, n, T, rng) -> FloatArray | None:
 
 
 @dataclass(frozen=True, repr=False)
-class EstimatorStudy(_ShortRepr):
+class EstimatorStudy(ShortRepr):
     """What :func:`estimator_study` returns.
 
     Attributes

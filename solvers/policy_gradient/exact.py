@@ -294,3 +294,67 @@ def policy_gradient(
     th = check_theta(m, theta, obs)
     out = _exact(m, th, obs)
     return out.J, out.grad
+
+
+def _entropy(pi: FloatArray) -> FloatArray:
+    """``H(pi(.|s)) = -sum_a pi log pi`` per state ``[S]`` (0 log 0 = 0)."""
+    with np.errstate(divide="ignore"):
+        logp = np.where(pi > 0, np.log(np.where(pi > 0, pi, 1.0)), 0.0)
+    return -(pi * logp).sum(axis=1)
+
+
+def _chain_value(
+    m: MDP, P_pi: sp.csr_array, reward_pi: FloatArray, tol: float = 1e-12
+) -> FloatArray:
+    """Solve ``(I - gamma P_pi) V = reward_pi`` on the non-terminal states."""
+    live = ~m.terminal
+    if m.gamma == 1.0:
+        _check_proper(m, P_pi)
+    idx = np.flatnonzero(live)
+    V = np.zeros(m.n_states)
+    if idx.size == 0:
+        return V
+    P_N = P_pi if live.all() else sp.csr_array(P_pi[idx][:, idx])
+    M = sp.csr_array(sp.eye_array(idx.size, format="csr") - m.gamma * P_N)
+    res = tol * (1.0 - m.gamma) if m.gamma < 1.0 else tol
+    V[idx] = _solve(M, reward_pi[idx], res * max(1.0, float(np.abs(reward_pi).sum())))
+    return V
+
+
+@dataclass(frozen=True)
+class _SoftExact:
+    """Entropy-regularised quantities of a policy at temperature ``tau``."""
+
+    pi: FloatArray
+    V: FloatArray  # V_tau^pi: E[sum_t gamma^t (r_t + tau H(pi(.|s_t)))]
+    Q: FloatArray  # r + gamma P V_tau, 0 where unavailable
+    d: FloatArray
+    J: float  # p0 . V_tau
+    grad_s: FloatArray  # d(s) pi(a|s) (Q_tau - tau log pi - V_tau)
+    grad: FloatArray
+
+
+def _soft_exact(
+    m: MDP, theta: FloatArray, obs: IntArray | None, tau: float
+) -> _SoftExact:
+    r"""Gradient of the entropy-regularised objective (Mei et al. 2020, Lemma 10).
+
+    :math:`\partial J_\tau/\partial\theta[s,a] = d^\pi(s)\,\pi(a|s)\,
+    (Q_\tau(s,a) - \tau\log\pi(a|s) - V_\tau(s))`.
+    """
+    p = _softmax(m, theta, obs)
+    P_pi, _ = _policy_chain(m, p)
+    d = _occupancy(m, P_pi)
+    r_pi = np.einsum("sa,sa->s", p, np.where(m.action_mask, m.r, 0.0))
+    H = _entropy(p)
+    H[m.terminal] = 0.0
+    V = _chain_value(m, P_pi, r_pi + tau * H)
+    Q = np.where(m.action_mask, q_from_v(m, V), 0.0)
+    Q[m.terminal] = 0.0
+    with np.errstate(divide="ignore"):
+        logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
+    adv = np.where(m.action_mask, Q - tau * logp - V[:, None], 0.0)
+    grad_s = d[:, None] * p * adv
+    return _SoftExact(
+        p, V, Q, d, float(m.p0 @ V), grad_s, _to_rows(grad_s, obs, theta.shape[0])
+    )
