@@ -12,25 +12,32 @@ solves.
 from __future__ import annotations
 
 from ._result import AverageRewardResult, FiniteHorizonResult, LPResult, SolverResult
-from .average_reward import relative_value_iteration
-from .evaluation import advantage, evaluate_policy, expected_return, q_values
-from .finite_horizon import backward_induction, evaluate_finite_horizon
-from .linear_programming import linear_programming
+from .exact import (
+    advantage,
+    backward_induction,
+    evaluate_finite_horizon,
+    evaluate_policy,
+    expected_return,
+    linear_programming,
+    modified_policy_iteration,
+    policy_iteration,
+    q_values,
+    relative_value_iteration,
+    soft_policy_iteration,
+    soft_value_iteration,
+    value_iteration,
+    verify_soft,
+)
 
 # policy optimisation (issue 9): exact J and grad J, estimators, ascent
 from .policy_gradient import (
     estimate_policy_gradient,
     estimator_study,
     policy_gradient,
-    soft_policy_iteration,
-    soft_value_iteration,
     softmax_policy,
     state_action_occupancy,
     state_occupancy,
-    verify_soft,
 )
-from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
-from .value_iteration import value_iteration
 
 __all__ = [
     "evaluate_policy",
@@ -40,7 +47,6 @@ __all__ = [
     "value_iteration",
     "policy_iteration",
     "modified_policy_iteration",
-    "proper_policy",
     "linear_programming",
     "backward_induction",
     "evaluate_finite_horizon",

@@ -26,20 +26,8 @@ from .policies import (
     log_softmax_policy,
     softmax_policy,
 )
-from .soft import (
-    SoftCheck,
-    SoftResult,
-    soft_policy_iteration,
-    soft_value_iteration,
-    verify_soft,
-)
 
 __all__ = [
-    "soft_value_iteration",
-    "soft_policy_iteration",
-    "verify_soft",
-    "SoftResult",
-    "SoftCheck",
     "estimate_policy_gradient",
     "estimator_study",
     "GradientEstimate",

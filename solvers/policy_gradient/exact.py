@@ -52,6 +52,7 @@ from mdp import MDP, ImproperPolicyError
 from mdp.bellman import q_from_v
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray, IntArray
+from solvers.exact import evaluate_policy
 
 from .policies import _softmax, check_observations, check_theta
 
@@ -207,9 +208,6 @@ class _Exact:
 def _exact(
     m: MDP, theta: FloatArray, obs: IntArray | None, *, pi: FloatArray | None = None
 ) -> _Exact:
-    # imported here: solvers/__init__ imports this package
-    from solvers import evaluate_policy
-
     p = _softmax(m, theta, obs) if pi is None else pi
     P_pi, _ = _policy_chain(m, p)
     d = _occupancy(m, P_pi)  # first: its improper-policy message names visit counts

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdp import MDP, MDPError
-from solvers import value_iteration
-from solvers.policy_gradient import (
+from solvers import (
     soft_policy_iteration,
     soft_value_iteration,
+    value_iteration,
     verify_soft,
 )
 from tests.strategies import mdps

@@ -36,14 +36,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from mdp import MDP, MDPError
 from mdp.bellman import q_from_v
 from mdp.checks import check_int, check_real, check_tol
+from mdp.episodic import check_proper
+from mdp.policy import policy_matrices
 from mdp.types import FloatArray
 
-from ._result import ShortRepr
-from .exact import _chain_value, _entropy, _policy_chain
+from .._result import _ShortRepr as ShortRepr
 
 __all__ = [
     "SoftResult",
@@ -114,6 +117,27 @@ def _soft_policy(m: MDP, Q: FloatArray, tau: float) -> FloatArray:
     z = (q - q.max(axis=1, keepdims=True)) / tau
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _entropy(pi: FloatArray) -> FloatArray:
+    """``H(pi(.|s)) = -sum_a pi log pi`` per state (``0 log 0 = 0``)."""
+    logp = np.log(np.where(pi > 0, pi, 1.0))
+    return -(pi * logp).sum(axis=1)
+
+
+def _soft_policy_value(m: MDP, pi: FloatArray, tau: float) -> FloatArray:
+    """``V_tau^pi``: solve ``(I - gamma P_pi) V = r_pi + tau H_pi`` (sparse LU)."""
+    P_pi, _ = policy_matrices(m, pi)
+    check_proper(m, P_pi)
+    r_pi = (pi * np.where(m.action_mask, m.r, 0.0)).sum(axis=1)
+    H = _entropy(pi)
+    live = np.flatnonzero(~m.terminal)
+    V = np.zeros(m.n_states)
+    if live.size:
+        P_N = sp.csr_array(P_pi[live][:, live])
+        M = sp.csc_array(sp.eye_array(live.size, format="csr") - m.gamma * P_N)
+        V[live] = spla.splu(M).solve(r_pi[live] + tau * H[live])
+    return V
 
 
 def _q(m: MDP, V: FloatArray) -> FloatArray:
@@ -245,16 +269,12 @@ def soft_policy_iteration(
     tol = check_tol(tol)
     max_iter = check_int(max_iter, "max_iter")
     pi = _soft_policy(m, np.zeros((m.n_states, m.n_actions)), tau)
-    r = np.where(m.action_mask, m.r, 0.0)
     V = np.full(m.n_states, -np.inf)
     res: list[float] = []
     converged = False
     for _k in range(1, max_iter + 1):
-        H = _entropy(pi)
-        H[m.terminal] = 0.0
-        P_pi, _ = _policy_chain(m, pi)
         # V_tau^pi = r_pi + tau H_pi + gamma P_pi V_tau^pi
-        V_new = _chain_value(m, P_pi, (pi * r).sum(axis=1) + tau * H)
+        V_new = _soft_policy_value(m, pi, tau)
         delta = float(np.abs(V_new - V).max()) if np.isfinite(V).all() else np.inf
         V = V_new
         res.append(delta)
