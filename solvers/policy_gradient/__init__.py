@@ -7,6 +7,13 @@ discounted occupancy measures (:mod:`.exact`).
 
 from __future__ import annotations
 
+from .ascent import (
+    AscentResult,
+    clipped_surrogate,
+    natural_gradient,
+    policy_gradient_ascent,
+    ppo_clip,
+)
 from .estimators import (
     ESTIMATORS,
     EstimatorStudy,
@@ -28,6 +35,11 @@ from .policies import (
 )
 
 __all__ = [
+    "policy_gradient_ascent",
+    "ppo_clip",
+    "clipped_surrogate",
+    "natural_gradient",
+    "AscentResult",
     "estimate_policy_gradient",
     "estimator_study",
     "GradientEstimate",

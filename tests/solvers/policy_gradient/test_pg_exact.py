@@ -259,3 +259,20 @@ def test_gaussian_log_prob_and_score():
             / (2 * h),
             rel=1e-6,
         )
+
+
+@settings(max_examples=20)
+@given(mdps(max_states=8), st.integers(0, 1000))
+def test_dense_and_sparse_routes_agree(m, seed):
+    from solvers.policy_gradient import exact
+
+    theta = _theta(m, seed)
+    J1, g1 = policy_gradient(m, theta)
+    old = exact._DENSE_MAX
+    try:
+        exact._DENSE_MAX = 0
+        J2, g2 = policy_gradient(m, theta)
+    finally:
+        exact._DENSE_MAX = old
+    assert J1 == pytest.approx(J2, abs=1e-9 * (1 + abs(J2)))
+    np.testing.assert_allclose(g1, g2, atol=1e-9 * (1 + np.abs(g2).max()))
