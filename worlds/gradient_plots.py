@@ -24,6 +24,7 @@ __all__ = [
     "suboptimality_plot",
     "corridor_curve",
     "estimator_variance_bars",
+    "estimator_error_plot",
     "action_probability_map",
 ]
 
@@ -203,6 +204,46 @@ def estimator_variance_bars(
         f"{int(study.episodes[-1])} episodes)"
     )
     ax.grid(True, axis="y", which="both", alpha=0.3)
+    return ax
+
+
+def estimator_error_plot(
+    study: Any, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    r"""Mean squared error :math:`E\|\hat g - \nabla J\|^2` against episodes, log-log.
+
+    One solid line per estimator (measured over ``study.runs`` runs) and a
+    dotted line of its prediction ``per_episode_variance / n`` (unbiased
+    estimators: MSE = variance, which falls like ``1/n``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from worlds import make
+    >>> from solvers.policy_gradient import estimator_study
+    >>> m = make("short-corridor").mdp
+    >>> st = estimator_study(m, [[0.0, 0.0]], episodes=(5, 50), runs=20,
+    ...                      estimators=("total", "baseline"),
+    ...                      observations=[0, 0, 0, 0], seed=0)
+    >>> ax = estimator_error_plot(st)
+    >>> len(ax.get_lines()), ax.get_xscale()
+    (4, 'log')
+    >>> plt.close("all")
+    """
+    ax = _axes(ax)
+    n = np.asarray(study.episodes, dtype=np.float64)
+    for i, label in enumerate(study.estimators):
+        ax.plot(n, study.mse[i], "o-", color=f"C{i}", label=label)
+        ax.plot(n, study.per_episode_variance[i] / n, ":", color=f"C{i}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("episodes per estimate")
+    ax.set_ylabel(r"$E\,\|\hat g - \nabla J\|^2$")
+    ax.set_title(title or f"Estimator error ({study.runs} runs; dotted: variance / n)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
     return ax
 
 

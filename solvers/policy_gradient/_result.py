@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -23,6 +23,8 @@ class ShortRepr:
 
     def __repr__(self) -> str:
         parts = [
-            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in fields(cast(Any, self))
+            if f.repr
         ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"

@@ -431,8 +431,8 @@ def _surrogate(m, th, obs, s, a, c, lp_old, n, eps) -> tuple[float, FloatArray]:
     active = np.where(c >= 0, rho < 1 + eps, rho > 1 - eps)
     w = np.where(active, rho * c, 0.0)
     S, A = m.n_states, m.n_actions
-    hit = np.bincount(s * A + a, w, minlength=S * A).reshape(S, A)
-    per_s = np.bincount(s, w, minlength=S)
+    hit = np.bincount(s * A + a, w, minlength=S * A).astype(np.float64).reshape(S, A)
+    per_s = np.bincount(s, w, minlength=S).astype(np.float64)
     return L, _to_rows(hit - per_s[:, None] * pi, obs, th.shape[0]) / n
 
 

@@ -208,8 +208,10 @@ def _weights(
     elif estimator == "reward-to-go":
         c = G
     elif estimator == "baseline":
+        assert V is not None  # set by _check_baseline for this estimator
         c = G - V[ep.states[:, :-1]]
     else:
+        assert V is not None
         c = _gae(ep, V, gamma, lam)
     if estimator != "total" and discount_weighting:
         c = c * gamma ** np.arange(G.shape[1])
@@ -236,15 +238,17 @@ def _score_sums(
     a = ep.actions[e_idx, t_idx]
     w = c[e_idx, t_idx]
     # sum over steps of c_t (1[b = a_t] - pi(b|s_t)), per state
-    hit = np.bincount(s * A + a, w, minlength=S * A).reshape(S, A)
-    per_s = np.bincount(s, w, minlength=S)
+    hit = np.bincount(s * A + a, w, minlength=S * A).astype(np.float64).reshape(S, A)
+    per_s = np.bincount(s, w, minlength=S).astype(np.float64)
     mean = _to_rows(hit - per_s[:, None] * pi, obs, n_rows) / E
     if not per_episode:
         return mean, None
     rows = s if obs is None else obs[s]
-    terms = np.bincount(
-        (e_idx * n_rows + rows) * A + a, w, minlength=E * n_rows * A
-    ).reshape(E, n_rows, A)
+    terms = (
+        np.bincount((e_idx * n_rows + rows) * A + a, w, minlength=E * n_rows * A)
+        .astype(np.float64)
+        .reshape(E, n_rows, A)
+    )
     np.add.at(terms, (e_idx, rows), -w[:, None] * pi[s])
     return mean, terms
 
@@ -486,8 +490,9 @@ def estimator_study(
     for e in estimators:
         labels.append(f"gae({lam_:g})" if e == "gae" else e)
         c = _weights(ep, e, m.gamma, V, lam_, discount_weighting)
-        _, terms = _score_sums(m, pi, ep, c, obs, th.shape[0], True)
-        terms = terms.reshape(R, N, -1)
+        _, per_ep = _score_sums(m, pi, ep, c, obs, th.shape[0], True)
+        assert per_ep is not None
+        terms = per_ep.reshape(R, N, -1)
         pev.append(float(terms.reshape(R * N, -1).var(axis=0).sum()))
         row_b, row_se, row_v, row_m = [], [], [], []
         for n in sizes:

@@ -114,3 +114,15 @@ def test_cli_gradient_matches_library(capsys):
 def test_cli_gradient_unknown_world_is_exit_2(capsys):
     assert main(["gradient", "no-such-world"]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_estimator_error_plot_lines(ax):
+    from worlds.gradient_plots import estimator_error_plot
+
+    m = make("short-corridor").mdp
+    st = estimator_study(
+        m, [[0.0, 0.0]], episodes=(5, 50), runs=20, observations=[0] * 4, seed=0
+    )
+    estimator_error_plot(st, ax=ax)
+    assert len(ax.get_lines()) == 2 * len(st.estimators)
+    np.testing.assert_allclose(ax.get_lines()[0].get_data()[1], st.mse[0])
