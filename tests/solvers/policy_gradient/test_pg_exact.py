@@ -276,3 +276,25 @@ def test_dense_and_sparse_routes_agree(m, seed):
         exact._DENSE_MAX = old
     assert J1 == pytest.approx(J2, abs=1e-9 * (1 + abs(J2)))
     np.testing.assert_allclose(g1, g2, atol=1e-9 * (1 + np.abs(g2).max()))
+
+
+def test_krylov_occupancy_meets_its_accuracy_contract():
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    # > 3000 states (the Krylov route), banded so the reference LU is cheap
+    S, A, rng = 4000, 2, np.random.default_rng(1)
+    rows = np.repeat(np.arange(S * A), 3)
+    cols = (np.repeat(np.arange(S), A * 3) + rng.integers(-5, 6, S * A * 3)) % S
+    P = sp.csr_array((rng.random(S * A * 3) + 0.1, (rows, cols)), shape=(S * A, S))
+    P = sp.csr_array(sp.diags_array(1 / P.sum(axis=1)) @ P)
+    m = MDP(P, rng.random((S, A)), 0.97)
+    pi = softmax_policy(m, rng.normal(size=(S, A)))
+    d = state_occupancy(m, pi)
+    D = sp.csr_array(
+        (pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+    )
+    M = sp.csc_array((sp.eye_array(S) - m.gamma * (D @ m.P)).T)
+    d_ref = spla.spsolve(M, m.p0)
+    assert np.abs(d - d_ref).sum() <= 1e-10 / (1 - m.gamma)
+    assert d.sum() == pytest.approx(1 / (1 - m.gamma), rel=1e-10)
