@@ -250,3 +250,39 @@ def test_public_names_documented_with_examples():
         assert doc, name
         if name not in results:
             assert "Examples" in doc, name
+
+
+def test_sampler_transition_frequencies_match_P():
+    from solvers.policy_gradient._episodes import sample_episodes
+
+    m = small_world(gamma=1.0)
+    pi = softmax_policy(m, THETA)
+    ep = sample_episodes(m, pi, 20_000, 1000, np.random.default_rng(0))
+    e, t = np.nonzero(ep.valid)
+    s, a, s2 = ep.states[e, t], ep.actions[e, t], ep.states[e, t + 1]
+    S, A = m.n_states, m.n_actions
+    counts = np.zeros((S * A, S))
+    np.add.at(counts, (s * A + a, s2), 1.0)
+    n = counts.sum(axis=1, keepdims=True)
+    P = m.P.toarray()
+    seen = n[:, 0] > 500
+    se = np.sqrt(P * (1 - P) / np.maximum(n, 1))
+    assert np.all(np.abs(counts / np.maximum(n, 1) - P)[seen] <= 5 * se[seen] + 1e-12)
+    # actions follow pi
+    na = np.zeros((S, A))
+    np.add.at(na, (s, a), 1.0)
+    tot = na[:5].sum(axis=1, keepdims=True)  # the live states
+    freq = na[:5] / tot
+    assert np.all(np.abs(freq - pi[:5]) <= 5 * np.sqrt(pi[:5] * (1 - pi[:5]) / tot))
+    # the rewards are R(s, a, s') of the sampled transitions
+    R = m.R_sas.toarray()
+    np.testing.assert_allclose(ep.rewards[e, t], R[s * A + a, s2])
+
+
+def test_start_on_terminal_and_gamma_zero():
+    m0 = small_world()
+    m = MDP(m0.P, m0.R_sas, 0.0, p0=[0.5, 0, 0, 0, 0, 0.5], terminal=m0.terminal)
+    est = estimate_policy_gradient(m, THETA, episodes=20_000, estimator="total", seed=2)
+    assert est.info["max_steps"] == 1
+    assert set(np.unique(est.lengths)) == {0, 1}
+    assert _z(est).max() < 5.0
