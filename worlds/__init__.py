@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from .catalogue import describe, make, names, parameters, parse_params
 from .classics import World, WorldError
-from .graph_plot import mdp_graph
-from .gridworld import GridWorld, GridWorldError, UnreachableGoalWarning
+from .grid import GridWorld, GridWorldError, UnreachableGoalWarning
+from .plot.graph import mdp_graph
 from .random_mdps import garnet
 
 __all__ = [

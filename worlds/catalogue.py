@@ -1,7 +1,7 @@
 """The catalogue: every named world, built by name with optional parameters.
 
 :func:`names` lists them, :func:`describe` gives a one-line description,
-:func:`make` builds one (a :class:`~worlds.gridworld.GridWorld` for the
+:func:`make` builds one (a :class:`~worlds.grid.GridWorld` for the
 gridworlds, a :class:`~worlds.classics.World` for the others; both have
 ``.mdp``), and :func:`parse_params` turns command-line ``key=value``
 strings into typed keyword arguments for :func:`make`.
@@ -32,7 +32,7 @@ from .classics import (
     random_walk,
     river_swim,
 )
-from .grid_classics import GRID_ENTRIES
+from .grid.classics import GRID_ENTRIES
 
 __all__ = [
     "names",
@@ -301,7 +301,7 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
     >>> parse_map_params(["step_reward=-1", "moves=8", "wind=0,1,1,0", "slip=0.2"])
     {'step_reward': -1.0, 'moves': '8', 'wind': (0, 1, 1, 0), 'slip': 0.2}
     """
-    from .gridworld import GridWorld
+    from .grid import GridWorld
 
     valid = {k: p for k, p in _parameters(GridWorld).items() if k not in _PYTHON_ONLY}
     items = [items] if isinstance(items, str) else list(items)

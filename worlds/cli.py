@@ -28,6 +28,8 @@ import numpy as np
 from mdp import MDP, bellman
 from mdp import __version__ as _version
 
+from .grid import grid_cells, is_grid_world
+
 __all__ = ["main"]
 
 _METHODS = {
@@ -52,7 +54,7 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
             msg = "give either a world NAME or --map FILE, not both."
             raise CLIError(msg)
         from .catalogue import parse_map_params
-        from .gridworld import GridWorld
+        from .grid import GridWorld
 
         label = os.path.basename(args.map)
         kwargs = parse_map_params(params, label=f"the map {label!r}")
@@ -108,10 +110,6 @@ def _solve(m: MDP, method: str, tol: float, verbose: bool):
     return fn(m, tol=tol, verbose=verbose)
 
 
-def _is_grid(world: Any) -> bool:
-    return world is not None and hasattr(world, "shape") and hasattr(world, "cell")
-
-
 _ARROWS = {
     (-1, 0): "↑",
     (0, 1): "→",
@@ -133,8 +131,7 @@ def _grid_text(world: Any, values: np.ndarray | None, policy: np.ndarray | None)
         for c in range(ncol):
             if world.walls[r, c]:
                 cells[r][c] = "#"
-    for s in range(m.n_states):
-        r, c = world.cell(s)
+    for s, (r, c) in enumerate(grid_cells(world).tolist()):
         if values is not None:
             cells[r][c] = f"{values[s]:.2f}"
         elif m.terminal[s]:
@@ -175,7 +172,7 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     )
     if not np.isfinite(res.error_bound) and m.gamma == 1.0:
         print(f"  ({res.bound})")
-    if _is_grid(world) and not check_only:
+    if is_grid_world(world) and not check_only:
         print("V*:")
         print(_grid_text(world, res.V, None))
         print("greedy policy:")
@@ -234,7 +231,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     world, m, label = _load_target(args)
     print(_summary(label, m))
-    if world is not None and hasattr(world, "shape"):
+    if is_grid_world(world):
         print(str(world))
     term = np.flatnonzero(m.terminal)
     if term.size:
@@ -262,13 +259,13 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
 
-    from . import graph_plot
+    from .plot import graph as graph_plot
 
     policy = None
     if args.policy:
         policy = _solve(m, "pi", 1e-9, False).policy
     layout = "auto"
-    if world is not None and hasattr(graph_plot, "world_layout"):
+    if world is not None:
         layout = graph_plot.world_layout(world) or "auto"
     kwargs: dict[str, Any] = {"layout": layout}
     if args.max_states is not None:

@@ -50,7 +50,7 @@ _RADS = (0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7)
 def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
     """Node positions from a world's geometry, for ``mdp_graph(layout=...)``.
 
-    * a :class:`~worlds.gridworld.GridWorld`: state ``s`` in cell ``(r, c)``
+    * a grid world (:func:`worlds.grid.is_grid_world`): state ``s`` in cell ``(r, c)``
       sits at ``(c, -r)``, so the drawing looks like the map (row 0 on top);
     * a :class:`~worlds.classics.World` with a 2-D ``grid_shape``
       (Jack's car rental): state ``s = i * n1 + j`` sits at ``(j, -i)``;
@@ -62,7 +62,7 @@ def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
 
     Examples
     --------
-    >>> from worlds.gridworld import GridWorld
+    >>> from worlds.grid import GridWorld
     >>> world_layout(GridWorld(["S#.", "..G"]))
     {0: (0.0, 0.0), 1: (2.0, 0.0), 2: (0.0, -1.0), 3: (1.0, -1.0), 4: (2.0, -1.0)}
     >>> from worlds.classics import random_walk
@@ -71,12 +71,13 @@ def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
     >>> world_layout(object()) is None
     True
     """
-    from .classics import World
-    from .gridworld import GridWorld
+    from ..classics import World
+    from ..grid import grid_cells, is_grid_world
 
-    if isinstance(world, GridWorld):
+    if is_grid_world(world):
         return {
-            s: (float(c), float(-r)) for s, (r, c) in enumerate(world.cells.tolist())
+            s: (float(c), float(-r))
+            for s, (r, c) in enumerate(grid_cells(world).tolist())
         }
     if isinstance(world, World):
         if world.grid_shape is not None:
@@ -207,7 +208,7 @@ def mdp_graph(
         )
         if not geometric:
             msg += (
-                f" A dict `layout` such as worlds.graph_plot.world_layout(world) "
+                f" A dict `layout` such as worlds.plot.world_layout(world) "
                 f"raises the default limit to {MAX_STATES_GEOMETRIC}."
             )
         raise MDPError(msg)

@@ -1,4 +1,4 @@
-"""Drawing transition graphs (:func:`worlds.graph_plot.mdp_graph`).
+"""Drawing transition graphs (:func:`worlds.plot.mdp_graph`).
 
 Structure, not pixels: the number of node points and arrows is compared with
 counts taken straight from the dense tables, and the labels with hand-worked
@@ -19,8 +19,8 @@ from matplotlib.colors import to_rgba  # noqa: E402
 import solvers  # noqa: E402
 import worlds  # noqa: E402
 from mdp import MDP, MDPError, PolicyError  # noqa: E402
-from worlds.graph_plot import mdp_graph, world_layout  # noqa: E402
-from worlds.gridworld import GridWorld  # noqa: E402
+from worlds.grid import GridWorld  # noqa: E402
+from worlds.plot import mdp_graph, world_layout  # noqa: E402
 
 
 @pytest.fixture
