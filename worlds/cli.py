@@ -54,7 +54,7 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
             msg = "give either a world NAME or --map FILE, not both."
             raise CLIError(msg)
         from .catalogue import parse_map_params
-        from .grid import GridWorld
+        from .grid import GridWorld, GridWorldError
 
         label = os.path.basename(args.map)
         kwargs = parse_map_params(params, label=f"the map {label!r}")
@@ -69,7 +69,19 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
             msg = f"map file {args.map!r} {what}."
             raise CLIError(msg)
         kwargs.setdefault("name", label)
-        world = GridWorld(args.map, **kwargs)
+        try:
+            world = GridWorld(args.map, **kwargs)
+        except GridWorldError as exc:
+            char = getattr(exc, "char", None)
+            if char is None:
+                raise
+            where = str(exc).split(". Known characters")[0]
+            msg = (
+                f"{where}. Known characters: {exc.known!r}; declare it with "
+                f"--param 'legend={char}:floor' (kinds: floor, wall, start, goal, "
+                f"hole, cliff; a reward on entry as 'legend={char}:goal:10')."
+            )
+            raise CLIError(msg) from exc
         m = world.mdp
         label = os.path.basename(args.map)
     elif args.target is None:
@@ -89,12 +101,37 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
     else:
         from . import catalogue
 
+        if args.target not in catalogue.names() and (
+            os.path.isfile(args.target) or args.target.lower().endswith(".txt")
+        ):
+            msg = (
+                f"{args.target!r} is not a catalogue world; to read a map file, "
+                f"give it with --map {args.target}."
+            )
+            raise CLIError(msg)
         kwargs = catalogue.parse_params(args.target, params)
         if gamma is not None:
             kwargs["gamma"] = gamma
         world = catalogue.make(args.target, **kwargs)
         m, label = world.mdp, args.target
     return world, m, label
+
+
+def _out_path(out: str, label: str, suffix: str) -> str:
+    """The file ``--out`` names: a directory gets ``<label><suffix>`` inside it,
+    a name without a suffix gets ``suffix``; a name with no stem is an error."""
+    if os.path.isdir(out) or out.endswith(("/", os.sep)):
+        stem = os.path.splitext(label)[0] or "mdpkit"
+        return os.path.join(out, stem + suffix)
+    base = os.path.basename(out)
+    stem, ext = os.path.splitext(base)
+    if not stem or stem.startswith(".") and not ext:
+        msg = (
+            f"--out {out!r} has no file name; give one such as "
+            f"{os.path.join(os.path.dirname(out), 'figure' + suffix)!r}, or a directory."
+        )
+        raise CLIError(msg)
+    return out if ext else out + suffix
 
 
 # ------------------------------------------------------------------ solving
@@ -158,7 +195,7 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     # progress on stderr when a person watches (a terminal), or when asked
     verbose = args.verbose or (sys.stderr.isatty() and not args.quiet)
     res = _solve(m, args.method, args.tol, verbose)
-    out = None if check_only else args.out
+    out = None if check_only or not args.out else _out_path(args.out, label, ".png")
     if out:
         _write_figure(world, m, res, out, label)
     print(
@@ -218,6 +255,16 @@ def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
     fig.savefig(out, dpi=120, bbox_inches="tight")
 
 
+def _root_figure(ax: Any) -> Any:
+    """The top-level Figure of ``ax`` (``ax.figure`` may be a SubFigure)."""
+    from matplotlib.figure import Figure
+
+    fig = ax.figure
+    while not isinstance(fig, Figure):
+        fig = fig.figure
+    return fig
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from . import catalogue
 
@@ -275,23 +322,43 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
         # the chain of the optimal policy, from the start states
         kwargs["states"] = reachable_states(m, policy=policy)
-    ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
-    fig = ax.figure
+    out = _out_path(args.out, label, ".png")
+    try:
+        ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
+    except graph_plot.TooManyStatesError as exc:
+        what = (
+            f"the optimal policy's chain from the start has {exc.n_states} states"
+            if policy is not None
+            else f"the graph has {exc.n_states} states"
+        )
+        hint = (
+            ""
+            if policy is not None
+            else ", or --policy to draw only the optimal policy's chain"
+        )
+        msg = (
+            f"{what} and the drawing shows at most {exc.max_states} (a bigger one "
+            f"is unreadable); add --max-states {exc.n_states}{hint}."
+        )
+        raise CLIError(msg) from exc
+    fig = _root_figure(ax)
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
-    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    fig.savefig(out, dpi=120, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0
 
 
 def _cmd_save(args: argparse.Namespace) -> int:
     _, m, label = _load_target(args)
-    out = args.out if args.out.endswith(".npz") else args.out + ".npz"
+    out = _out_path(args.out, label, ".npz")
+    if not out.endswith(".npz"):
+        out += ".npz"
     m.save(out)
     print(f"wrote {out} ({_summary(label, m)})")
-    if out != args.out:
+    if out == args.out + ".npz":
         print("(numpy's .npz format: the suffix was added)")
     return 0
 

@@ -138,10 +138,12 @@ class GridWorld:
     ----------
     grid_map : str, os.PathLike or sequence of str
         The map, one character per cell: a multi-line string, a list of row
-        strings, or the path of a text file.  A ``str`` without a newline is
-        read as a file path when such a file exists (or when it ends in
-        ``.txt``), else as a one-row map.  Leading and trailing whitespace of
-        each line is ignored, and so are blank lines.  Characters:
+        strings, or the path of a text file (UTF-8, a byte-order mark is
+        allowed).  A ``str`` without a newline is the path of a file when
+        that file exists, else a one-row map when every character is a map
+        character (``"S.G"``), else an error ("no such map file").  Leading
+        and trailing whitespace of each line is ignored, and so are blank
+        lines.  Characters:
 
         ======  =========  ==================================================
         char    kind       meaning
@@ -327,7 +329,11 @@ class GridWorld:
         name: str = "gridworld",
         description: str = "",
     ) -> None:
-        rows, lines, source = _read_map(grid_map)
+        table = _char_table(legend)
+        jump_letters, jump_cells = _check_jumps(jumps, table)
+        for ch in jump_letters:
+            table[ch] = ("jump", None)
+        rows, lines, source = _read_map(grid_map, table)
         chars = np.array([list(r) for r in rows], dtype="<U1")
         nrow, ncol = chars.shape
         self._chars = chars
@@ -341,10 +347,6 @@ class GridWorld:
             "bump_reward": bump_reward,
         }
         rw = {k: _finite(v, k) for k, v in rewards.items()}
-        table = _char_table(legend)
-        jump_letters, jump_cells = _check_jumps(jumps, table)
-        for ch in jump_letters:
-            table[ch] = ("jump", None)
 
         kind_code, enter = self._classify(chars, lines, source, table, rw)
         # (row, col) jump keys turn floor cells into jump cells
@@ -450,7 +452,9 @@ class GridWorld:
                     f"{lines[r]}, column {c + 1} (cell ({r}, {c})). Known characters: "
                     f"{known!r}; add it with `legend`, e.g. legend={{{ch!r}: 'floor'}}."
                 )
-                raise GridWorldError(msg)
+                err = GridWorldError(msg)
+                err.char, err.known = ch, known  # the CLI words its own hint
+                raise err
             kind, reward = table[ch]
             code = KINDS.index(kind)
             kind_code[where] = code
@@ -737,21 +741,52 @@ def _src(source: str, sep: str = "") -> str:
     return sep
 
 
-def _read_map(grid_map: Any) -> tuple[list[str], list[int], str]:
-    """Rows of the map, their 1-based line numbers, and the file name or ''."""
+def _read_map(
+    grid_map: Any, table: Mapping[str, Any]
+) -> tuple[list[str], list[int], str]:
+    """Rows of the map, their 1-based line numbers, and the file name or ''.
+
+    Which strings are files: a ``str`` with a newline is map text; one
+    without is the path of a file when that file exists, else a one-row map
+    when every character is a map character (built-in, ``legend`` or
+    ``jumps``), else a missing file ("no such map file").
+    """
     source = ""
-    if isinstance(grid_map, os.PathLike) or (
-        isinstance(grid_map, str)
-        and "\n" not in grid_map
-        and (os.path.isfile(grid_map) or grid_map.strip().endswith(".txt"))
-    ):
+    is_path = isinstance(grid_map, os.PathLike)
+    if isinstance(grid_map, str) and "\n" not in grid_map:
+        text = grid_map.strip()
+        if os.path.isfile(grid_map):
+            is_path = True
+        elif os.path.isdir(grid_map):
+            msg = f"map file {grid_map!r} is a directory, not a map file."
+            raise GridWorldError(msg)
+        elif text and any(ch not in table for ch in text):
+            unknown = "".join(sorted({ch for ch in text if ch not in table}))
+            where = "" if os.path.isabs(grid_map) else f" (relative to {os.getcwd()!r})"
+            msg = (
+                f"no such map file {grid_map!r}{where}; nor is it a one-row map: "
+                f"{unknown!r} are not map characters (known: "
+                f"{''.join(sorted(table))!r}). Give an existing file, or a map as "
+                f"several lines or a list of row strings."
+            )
+            raise GridWorldError(msg)
+    if is_path:
         path = os.fspath(grid_map)
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 text = f.read()
-        except OSError as exc:
-            msg = f"cannot read the grid map file {path!r}: {exc}"
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"map file {path!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                f"at offset {exc.start}); a map is a text file, one character per cell."
+            )
             raise GridWorldError(msg) from exc
+        except OSError as exc:
+            msg = f"cannot read the grid map file {path!r}: {exc.strerror or exc}."
+            raise GridWorldError(msg) from exc
+        if "\x00" in text:
+            msg = f"map file {path!r} holds NUL bytes: it is a binary file, not a map."
+            raise GridWorldError(msg)
         raw = text.splitlines()
         source = path
     elif isinstance(grid_map, str):

@@ -47,6 +47,19 @@ _LINES_PER_STATE = 4.0
 _RADS = (0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7)
 
 
+class TooManyStatesError(MDPError):
+    """:func:`mdp_graph` was asked to draw more than ``max_states`` states.
+
+    ``n_states`` and ``max_states`` say how many, so that a caller (the
+    command line) can give its own advice.
+    """
+
+    def __init__(self, msg: str, *, n_states: int, max_states: int) -> None:
+        super().__init__(msg)
+        self.n_states = n_states
+        self.max_states = max_states
+
+
 def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
     """Node positions from a world's geometry, for ``mdp_graph(layout=...)``.
 
@@ -166,7 +179,8 @@ def mdp_graph(
     Raises
     ------
     MDPError
-        If more than ``max_states`` states would be drawn (pass ``states=``,
+        (:class:`TooManyStatesError`) If more than ``max_states`` states
+        would be drawn (pass ``states=``,
         for instance ``mdp.graph.reachable_states(m, policy=pi)``, or raise
         ``max_states``; on the command line ``--max-states N`` or
         ``--policy``), or ``layout``, ``edge_labels``, ``states`` or
@@ -201,17 +215,16 @@ def mdp_graph(
         msg = (
             f"mdp_graph draws at most max_states={max_states} states and this "
             f"graph has {n}; a bigger drawing is unreadable. Draw fewer states "
-            f"or raise the limit: on the command line `--policy` (the chain of "
-            f"the optimal policy) or `--max-states {n}`; in Python "
-            f"`max_states={n}` or a sub-graph with `states=` (e.g. "
-            f"mdp.graph.reachable_states(m, start=s, policy=pi))."
+            f"with a sub-graph `states=` (e.g. mdp.graph.reachable_states(m, "
+            f"policy=pi), the chain of a policy), or raise the limit with "
+            f"`max_states={n}`."
         )
         if not geometric:
             msg += (
                 f" A dict `layout` such as worlds.plot.world_layout(world) "
                 f"raises the default limit to {MAX_STATES_GEOMETRIC}."
             )
-        raise MDPError(msg)
+        raise TooManyStatesError(msg, n_states=n, max_states=max_states)
     G = to_networkx(m, policy)
     if states is not None:
         G = G.subgraph(keep).copy()

@@ -640,7 +640,7 @@ def test_errors_are_value_errors():
         (["  ", ""], {}, r"grid map is empty"),
         (["###"], {}, r"only walls"),
         (3.5, {}, r"`grid_map` must be a multi-line string.*got float"),
-        ("no_such_map.txt", {}, r"cannot read the grid map file 'no_such_map.txt'"),
+        ("no_such_map.txt", {}, r"no such map file 'no_such_map.txt'"),
         (["CS"], {"legend": {"S": "floor"}}, r"cliff cells \('C'\) but no start"),
         (["GH"], {}, r"no start cell \('S'\) and no non-terminal cell"),
         (["S.G"], {"legend": "X"}, r"`legend` must be a dict"),
