@@ -363,7 +363,7 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
                 f"GridWorld(path, {key}=...)."
             )
             raise WorldError(msg)
-    special = {}
+    special: dict[str, Any] = {}
     rest = []
     for item in items:
         key, _, text = item.partition("=") if isinstance(item, str) else (item, "", "")

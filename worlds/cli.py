@@ -173,9 +173,9 @@ def _grid_text(world: Any, values: np.ndarray | None, policy: np.ndarray | None)
             cells[r][c] = f"{values[s]:.2f}"
         elif m.terminal[s]:
             cells[r][c] = "T"
-        else:
-            d = tuple(int(x) for x in world.action_deltas[policy[s]])
-            cells[r][c] = _ARROWS.get(d, str(policy[s]))
+        elif policy is not None:
+            dr, dc = (int(x) for x in world.action_deltas[policy[s]])
+            cells[r][c] = _ARROWS.get((dr, dc), str(policy[s]))
     width = max(len(x) for row in cells for x in row)
     return "\n".join("  " + " ".join(x.rjust(width) for x in row) for row in cells)
 
@@ -255,16 +255,6 @@ def _write_figure(world: Any, m: MDP, res: Any, out: str, label: str) -> None:
     fig.savefig(out, dpi=120, bbox_inches="tight")
 
 
-def _root_figure(ax: Any) -> Any:
-    """The top-level Figure of ``ax`` (``ax.figure`` may be a SubFigure)."""
-    from matplotlib.figure import Figure
-
-    fig = ax.figure
-    while not isinstance(fig, Figure):
-        fig = fig.figure
-    return fig
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     from . import catalogue
 
@@ -311,7 +301,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     policy = None
     if args.policy:
         policy = _solve(m, "pi", 1e-9, False).policy
-    layout = "auto"
+    layout: dict[int, tuple[float, float]] | str = "auto"
     if world is not None:
         layout = graph_plot.world_layout(world) or "auto"
     kwargs: dict[str, Any] = {"layout": layout}
@@ -341,6 +331,8 @@ def _cmd_graph(args: argparse.Namespace) -> int:
             f"is unreadable); add --max-states {exc.n_states}{hint}."
         )
         raise CLIError(msg) from exc
+    from .plot._draw import _root_figure
+
     fig = _root_figure(ax)
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
     fig.savefig(out, dpi=120, bbox_inches="tight")

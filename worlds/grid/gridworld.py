@@ -104,6 +104,8 @@ class GridWorldError(MDPError):
 
     A :class:`ValueError` (through :class:`mdp.MDPError`); the message names
     the line and column of the map, or the argument and cell, and the fix.
+    For an unknown map character, ``char`` is that character and ``known``
+    the characters the map may use (so a caller can word its own hint).
 
     Examples
     --------
@@ -114,6 +116,9 @@ class GridWorldError(MDPError):
     ...     print(str(err).split(". ")[0])
     unknown map character '~' at line 2, column 2 (cell (1, 1))
     """
+
+    char: str | None = None
+    known: str = ""
 
 
 class UnreachableGoalWarning(UserWarning):
@@ -489,11 +494,13 @@ class GridWorld:
         target = np.full(S, -1, dtype=np.intp)
         reward = np.zeros(S)
         nrow, ncol = self._shape
-        items = [(k, v, chars == k) for k, v in jump_letters.items()]
-        for key, val in jump_cells.items():
+        items: list[tuple[str | Cell, tuple[Cell, float], np.ndarray]] = [
+            (k, v, chars == k) for k, v in jump_letters.items()
+        ]
+        for cell, val in jump_cells.items():
             here = np.zeros(chars.shape, dtype=bool)
-            here[key] = True
-            items.append((key, val, here))
+            here[cell] = True
+            items.append((cell, val, here))
         for key, ((tr, tc), rew), where in items:
             if isinstance(key, str) and not where.any():
                 msg = (
@@ -799,7 +806,8 @@ def _read_map(
             f"path to a text file; got {type(grid_map).__name__}."
         )
         raise GridWorldError(msg)
-    rows, lines = [], []
+    rows: list[str] = []
+    lines: list[int] = []
     for i, line in enumerate(raw):
         text = line.strip()
         if text:
@@ -809,10 +817,10 @@ def _read_map(
         msg = f"the grid map{_src(source)} is empty; give at least one row of cells."
         raise GridWorldError(msg)
     width = len(rows[0])
-    for text, line in zip(rows, lines, strict=True):
-        if len(text) != width:
+    for row, lineno in zip(rows, lines, strict=True):
+        if len(row) != width:
             msg = (
-                f"ragged grid map{_src(source)}: line {line} has {len(text)} cells "
+                f"ragged grid map{_src(source)}: line {lineno} has {len(row)} cells "
                 f"but line {lines[0]} has {width}; every row must have the same "
                 f"length (pad with '#' walls)."
             )

@@ -15,6 +15,7 @@ from mdp import MDP
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.colors import Colormap, Normalize
+    from matplotlib.figure import Figure
 
 
 GID_VALUES = "mdpkit-values"
@@ -190,6 +191,17 @@ def _as_mdp(m_or_world: Any, arg: str = "m_or_world") -> tuple[MDP, str]:
     raise TypeError(msg)
 
 
+def _root_figure(ax: Axes) -> Figure:
+    """The top-level Figure of ``ax`` (its ``.figure`` may be a SubFigure)."""
+    from matplotlib.figure import Figure
+
+    fig = ax.get_figure()
+    if fig is None:
+        msg = "the Axes is not on a figure; create it with fig.add_subplot()."
+        raise ValueError(msg)
+    return fig if isinstance(fig, Figure) else fig.figure
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
@@ -281,7 +293,7 @@ def _contrast(rgba: np.ndarray) -> np.ndarray:
 
 def _cell_points(ax: Axes, g: _Grid) -> float:
     """Side of one cell, in points, from the Axes' current size."""
-    fig = ax.figure
+    fig = _root_figure(ax)
     box = ax.get_position()
     w_in, h_in = fig.get_size_inches()
     nrow, ncol = g.shape
@@ -346,7 +358,7 @@ def _colorbar(ax: Axes, g: _Grid, mappable: Any, label: str) -> None:
     """A thin colour bar right of the map, as tall as the map."""
     nrow, ncol = g.shape
     k = nrow / ncol  # map height / map width (equal aspect)
-    fig = ax.figure
+    fig = _root_figure(ax)
     if fig.get_layout_engine() is not None:
         # the layout engine makes room for an inset bar that follows the map
         cax = ax.inset_axes((1.0 + 0.04 * k, 0.0, 0.05 * k, 1.0))
@@ -463,7 +475,8 @@ def _heatmap(
     if colorbar:
         _colorbar(ax, g, im, label)
     cell_pts = _cell_points(ax, g)
-    colors = _contrast(im.cmap(im.norm(np.where(np.isfinite(v), v, norm.vmin))))
+    lo = norm.vmin if norm.vmin is not None else 0.0
+    colors = _contrast(np.asarray(im.cmap(im.norm(np.where(np.isfinite(v), v, lo)))))
     colors[~np.isfinite(v)] = "black"
     show = np.isfinite(v) & coloured
     strings = [_fmt(float(x), fmt) if ok else "" for x, ok in zip(v, show, strict=True)]

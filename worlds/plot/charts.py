@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 from ._draw import (
     _as_mdp,
     _axes,
     _vector,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def value_bars(

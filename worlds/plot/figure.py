@@ -16,9 +16,6 @@ import numpy.typing as npt
 from mdp import MDP
 from mdp.policy import check_policy
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 from ._draw import (
     GID_POLICY,
     GID_VALUES,
@@ -30,6 +27,10 @@ from .charts import value_bars
 from .maps import (
     value_policy_figure,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def world_figure(
@@ -247,7 +248,7 @@ def _surface_panels(
         cb = fig.colorbar(image, ax=ax_p, label=word or "action", shrink=0.9)
         if ticks is not None:
             cb.set_ticks(
-                ticks, labels=[_number_label(t, names, numbers) for t in ticks]
+                list(ticks), labels=[_number_label(t, names, numbers) for t in ticks]
             )
         _region_edges(ax_p, y.reshape(shape))
     else:
@@ -263,7 +264,7 @@ def _surface_panels(
             **common,
         )
         cb = fig.colorbar(image, ax=ax_p, label="action", shrink=0.9)
-        cb.set_ticks(np.arange(m.n_actions), labels=names)
+        cb.set_ticks(list(range(m.n_actions)), labels=names)
     ax_p.set_title("policy π(s)", fontsize=10)
     for ax in (ax_v, ax_p):
         ax.set_ylabel(str(labels[0]))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError
 from mdp.graph import to_networkx
+
+from ._draw import _root_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -279,7 +281,7 @@ def mdp_graph(
         h_in = max(extent[1] * per_gap, 1.2) + legend_in
         fig, ax = plt.subplots(figsize=(w_in, h_in))
         fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=legend_in / h_in)
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
@@ -311,18 +313,18 @@ def mdp_graph(
     )
     coll.set_gid("mdp_graph.nodes")
     for i, s in enumerate(nodes):
-        text, size = _fit_name(names[s], diameter)
-        t = ax.text(
+        name, size = _fit_name(names[s], diameter)
+        node_label = ax.text(
             xy[i, 0],
             xy[i, 1],
-            text,
+            name,
             ha="center",
             va="center",
             fontsize=size,
             zorder=3,
             linespacing=1.0,
         )
-        t.set_gid("mdp_graph.node_label")
+        node_label.set_gid("mdp_graph.node_label")
 
     # ------------------------------------------------------------ arrows
     def width(e: tuple[int, int]) -> float:
@@ -476,7 +478,7 @@ def _typical_gap(xy: np.ndarray) -> float:
 
 def _points_per_unit(ax: Axes) -> float:
     """Points per data unit along x (the aspect is equal)."""
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     (x0, _), (x1, _) = ax.transData.transform([(0.0, 0.0), (1.0, 0.0)])
     return float(abs(x1 - x0) * 72.0 / fig.dpi)
 
@@ -485,7 +487,7 @@ def _inches(ax: Axes, dx_pt: float, dy_pt: float) -> Any:
     """``ax.transData`` followed by an offset given in points."""
     from matplotlib.transforms import ScaledTranslation
 
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     return ax.transData + ScaledTranslation(dx_pt / 72, dy_pt / 72, fig.dpi_scale_trans)
 
 
@@ -557,8 +559,10 @@ def _draw_loop(
 
     verts = _loop_path(theta, radius, height) / 72  # inches
     path = Path(verts, [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
-    fig = ax.get_figure()
-    trans = fig.dpi_scale_trans + ScaledTranslation(xy[0], xy[1], ax.transData)
+    fig = _root_figure(ax)
+    # matplotlib's stubs ask for an Affine2DBase; any Transform works at run time
+    data = cast(Any, ax.transData)
+    trans = fig.dpi_scale_trans + ScaledTranslation(xy[0], xy[1], data)
     arrow = FancyArrowPatch(
         path=path,
         transform=trans,
@@ -623,7 +627,7 @@ class _LabelPlacer:
         self.ppu = ppu
         self.nodes = xy * ppu  # node centres in points
         self.radius = radius
-        fig = ax.get_figure()
+        fig = _root_figure(ax)
         self.renderer = RendererAgg(
             int(fig.bbox.width) + 1, int(fig.bbox.height) + 1, fig.dpi
         )
@@ -635,7 +639,7 @@ class _LabelPlacer:
     def _size(self, t: Any) -> np.ndarray:
         bb = t.get_window_extent(renderer=self.renderer)
         pad = 2 * 0.15 * t.get_fontsize()
-        scale = 72.0 / self.ax.get_figure().dpi
+        scale = 72.0 / _root_figure(self.ax).dpi
         return np.array([bb.width * scale + pad, bb.height * scale + pad])
 
     def _clash(self, box: np.ndarray) -> float:

@@ -12,10 +12,6 @@ import numpy.typing as npt
 
 from mdp.policy import check_policy
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.colors import Colormap
-    from matplotlib.figure import Figure
 from ._draw import (
     _AUTO_ANNOTATE_Q,
     GID_ANNOTATION,
@@ -42,6 +38,11 @@ from ._draw import (
     _wedge_polygons,
     _wedge_texts,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap, Normalize
+    from matplotlib.figure import Figure
 
 
 # ------------------------------------------------------------------ public
@@ -544,7 +545,7 @@ def occupancy_map(
         if not 0 < lo <= hi:
             msg = f"log colour scale needs 0 < vmin <= vmax; got vmin={lo!r}, vmax={hi!r}."
             raise ValueError(msg)
-        norm = LogNorm(lo, hi)
+        norm: Normalize = LogNorm(lo, hi)
         x = np.where(x > 0, x, np.nan)
     else:
         norm = _linear_norm(x[tiles == ""], vmin, vmax, "d")
