@@ -295,7 +295,8 @@ def parse_params(name: str, items: Iterable[str]) -> dict[str, Any]:
     Each value is converted to the type of the parameter's default:
 
     * ``bool``: ``true/false``, ``yes/no``, ``on/off``, ``1/0`` (any case);
-    * ``int``, ``float``: the number (an ``int`` parameter rejects ``2.5``);
+    * ``int``, ``float``: the number (an ``int`` parameter reads ``3.0`` as 3,
+      a whole number, and rejects ``2.5``);
     * ``tuple``: comma-separated numbers, ``"3,4"`` or ``"(3, 4)"``, each
       converted like the default's elements;
     * ``str``: as given;

@@ -37,7 +37,23 @@ MOVES: dict[str, tuple[int, int]] = {
 
 
 def slip_kernel(deltas: IntArray, slip: float, mode: str) -> FloatArray:
-    """``K [A, A]``: ``K[a, m]`` = probability that action ``a`` executes move ``m``."""
+    """``K [A, A]``: ``K[a, m]`` = probability that action ``a`` executes move ``m``.
+
+    ``mode="perpendicular"``: ``1 - slip`` on the intended move and
+    ``slip / 2`` on each move at +-90 degrees (both must be among the
+    moves; STAY never slips).  ``mode="uniform"``: ``1 - slip + slip / A``
+    on the intended move and ``slip / A`` on every other one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lrdu = np.array([MOVES[n] for n in ("LEFT", "DOWN", "RIGHT", "UP")])
+    >>> print(np.round(slip_kernel(lrdu, 2 / 3, "perpendicular"), 3))
+    [[0.333 0.333 0.    0.333]
+     [0.333 0.333 0.333 0.   ]
+     [0.    0.333 0.333 0.333]
+     [0.333 0.    0.333 0.333]]
+    """
     A = deltas.shape[0]
     if mode == "uniform":
         return (1.0 - slip) * np.eye(A) + slip / A
@@ -54,7 +70,19 @@ def slip_kernel(deltas: IntArray, slip: float, mode: str) -> FloatArray:
 
 
 def step(rc: IntArray, delta: IntArray, walls: BoolArray) -> tuple[IntArray, BoolArray]:
-    """Cells reached by one move from ``rc [n, 2]``; blocked moves stay (bump)."""
+    """Cells reached by one move from ``rc [n, 2]``; blocked moves stay (bump).
+
+    Returns the cells ``[n, 2]`` and whether each move bumped ``[n]`` (STAY
+    never bumps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> walls = np.array([[False, True], [False, False]])
+    >>> y, bumped = step(np.array([[0, 0], [1, 0]]), np.array(MOVES["RIGHT"]), walls)
+    >>> y.tolist(), bumped.tolist()
+    ([[0, 0], [1, 1]], [True, False])
+    """
     nrow, ncol = walls.shape
     y = rc + delta
     inside = (y[:, 0] >= 0) & (y[:, 0] < nrow) & (y[:, 1] >= 0) & (y[:, 1] < ncol)
@@ -67,7 +95,16 @@ def step(rc: IntArray, delta: IntArray, walls: BoolArray) -> tuple[IntArray, Boo
 
 def push(y: IntArray, w: IntArray, walls: BoolArray) -> IntArray:
     """Push cells ``y [n, 2]`` up by ``w [n]`` cells (down if negative), one
-    cell at a time, stopping at a wall or the edge."""
+    cell at a time, stopping at a wall or the edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> walls = np.zeros((4, 1), dtype=bool)
+    >>> walls[0, 0] = True
+    >>> push(np.array([[3, 0], [3, 0], [1, 0]]), np.array([2, 9, -1]), walls).tolist()
+    [[1, 0], [1, 0], [2, 0]]
+    """
     y = y.copy()
     nrow = walls.shape[0]
     step = -np.sign(w)
