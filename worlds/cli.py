@@ -101,6 +101,12 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
     else:
         from . import catalogue
 
+        if os.path.isdir(args.target):
+            msg = (
+                f"{args.target!r} is a directory; name a world (see `mdpkit list`), "
+                f"or give --map FILE or an .npz file."
+            )
+            raise CLIError(msg)
         if args.target not in catalogue.names() and (
             os.path.isfile(args.target) or args.target.lower().endswith(".txt")
         ):

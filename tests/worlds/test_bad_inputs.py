@@ -237,6 +237,15 @@ def test_map_file_given_as_world_name_suggests_map(capsys, tmp_path, monkeypatch
     assert code == 0 and "maze.txt: 3 states" in out
 
 
+def test_directory_as_target(capsys, tmp_path):
+    code, _, err = run(capsys, "solve", tmp_path)
+    assert code == 2
+    assert one_error(err, "solve").endswith(
+        f"{str(tmp_path)!r} is a directory; name a world (see `mdpkit list`), or "
+        "give --map FILE or an .npz file."
+    )
+
+
 def test_unknown_map_character_hint_is_a_command_line(capsys, tmp_path):
     path = tmp_path / "tilde.txt"
     path.write_text("S.~\n..G\n", encoding="utf-8")
