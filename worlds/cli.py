@@ -317,7 +317,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         from mdp.graph import reachable_states
 
         # the chain of the optimal policy, from the start states
-        kwargs["states"] = reachable_states(m, policy=policy)
+        kwargs["states"] = reachable_states(m, pi=policy)
     out = _out_path(args.out, label, ".png")
     try:
         ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout

@@ -183,7 +183,7 @@ def mdp_graph(
     MDPError
         (:class:`TooManyStatesError`) If more than ``max_states`` states
         would be drawn (pass ``states=``,
-        for instance ``mdp.graph.reachable_states(m, policy=pi)``, or raise
+        for instance ``mdp.graph.reachable_states(m, pi=pi)``, or raise
         ``max_states``; on the command line ``--max-states N`` or
         ``--policy``), or ``layout``, ``edge_labels``, ``states`` or
         ``max_states`` is invalid.
@@ -218,7 +218,7 @@ def mdp_graph(
             f"mdp_graph draws at most max_states={max_states} states and this "
             f"graph has {n}; a bigger drawing is unreadable. Draw fewer states "
             f"with a sub-graph `states=` (e.g. mdp.graph.reachable_states(m, "
-            f"policy=pi), the chain of a policy), or raise the limit with "
+            f"pi=pi), the chain of a policy), or raise the limit with "
             f"`max_states={n}`."
         )
         if not geometric:

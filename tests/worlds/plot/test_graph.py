@@ -467,7 +467,7 @@ def test_geometric_layouts_raise_the_state_limit(subplots):
     with pytest.raises(
         MDPError,
         match=r"max_states=60 states and this graph has 104; .*`states=` \(e\.g\. "
-        r"mdp\.graph\.reachable_states\(m, policy=pi\), .*`max_states=104`.*"
+        r"mdp\.graph\.reachable_states\(m, pi=pi\), .*`max_states=104`.*"
         r"world_layout\(world\) raises the default limit to 150\.$",
     ) as info:
         mdp_graph(w.mdp)
