@@ -869,3 +869,21 @@ def test_moves_as_names_reorder_the_actions():
     P_l, _ = lake.mdp.to_dense()
     np.testing.assert_allclose(P_l, P_b[:, perm, :])
     np.testing.assert_allclose(lake.mdp.r, base.mdp.r[:, perm])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_any_move_order_is_the_reference_tables_permuted(seed):
+    # moves given by name in a random order: the same dynamics as the
+    # reference implementation (slips, wind, cliffs, jumps), actions permuted
+    rows, kw = random_case(seed)
+    base = quiet(rows, **kw)
+    perm = np.random.default_rng(seed).permutation(base.n_actions)
+    names = tuple(base.action_names[i] for i in perm)
+    world = quiet(rows, **{**kw, "moves": names})
+    assert world.action_names == names
+    P_ref, r_ref, _ = reference_tables(rows, **kw)
+    S, A = world.n_states, world.n_actions
+    P = world.mdp.P.toarray().reshape(S, A, S)
+    live = ~world.mdp.terminal
+    np.testing.assert_allclose(P[live], P_ref[live][:, perm], atol=1e-12)
+    np.testing.assert_allclose(world.mdp.r[live], r_ref[live][:, perm], atol=1e-12)
