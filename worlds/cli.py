@@ -425,11 +425,22 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
         if name == "solve":
             sp.add_argument(
-                "--out", "-o", metavar="FILE.png", help="write the value/policy figure"
+                "--out",
+                "-o",
+                metavar="FILE.png",
+                help="write the value/policy figure (.png added to a name without "
+                "a suffix; in a directory: WORLD.png)",
             )
     sp = sub.add_parser("graph", help="draw the transition graph")
     target(sp)
-    sp.add_argument("--out", "-o", required=True, metavar="FILE.png")
+    sp.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="FILE.png",
+        help="the figure (.png added to a name without a suffix; in a directory: "
+        "WORLD.png)",
+    )
     sp.add_argument(
         "--policy", action="store_true", help="draw the optimal policy's chain only"
     )
