@@ -95,7 +95,7 @@ def run(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .gradient_plots import suboptimality_plot
+        from .plot import suboptimality_plot
 
         fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
         suboptimality_plot({f"{method} (lr {lr:g})": res}, ax=ax, title=label)

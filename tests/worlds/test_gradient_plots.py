@@ -14,7 +14,7 @@ from mdp import MDPError
 from solvers.policy_gradient import estimator_study, policy_gradient_ascent
 from worlds import make
 from worlds.cli import main
-from worlds.gradient_plots import (
+from worlds.plot import (
     action_probability_map,
     corridor_curve,
     estimator_variance_bars,
@@ -117,7 +117,7 @@ def test_cli_gradient_unknown_world_is_exit_2(capsys):
 
 
 def test_estimator_error_plot_lines(ax):
-    from worlds.gradient_plots import estimator_error_plot
+    from worlds.plot import estimator_error_plot
 
     m = make("short-corridor").mdp
     st = estimator_study(

@@ -2,8 +2,6 @@ r"""Pictures of policy optimisation: sub-optimality curves, the short corridor's
 J(p), estimator variance bars and a policy's action probabilities on a grid.
 
 Every function takes ``ax=None``, returns the Axes and never shows.
-
-(To move to ``worlds/plot/gradients.py`` once ``worlds/plot`` is a package.)
 """
 
 from __future__ import annotations
@@ -119,7 +117,7 @@ def corridor_curve(
     3
     >>> plt.close("all")
     """
-    from .catalogue import make
+    from ..catalogue import make
 
     world = make("short-corridor") if m is None else m
     mdp = getattr(world, "mdp", world)
@@ -275,6 +273,6 @@ def action_probability_map(
     'action probabilities'
     >>> plt.close("all")
     """
-    from .plot import policy_map
+    from .maps import policy_map
 
     return policy_map(world, pi, ax=ax, V=V, title=title, **kwargs)
