@@ -270,3 +270,47 @@ def test_bad_arguments():
         policy_gradient_ascent(m, lr=0.1, steps=1, entropy=-1.0)
     with pytest.raises(MDPError, match="`clip` must be a number in"):
         ppo_clip(m, lr=0.1, steps=1, episodes=2, clip=2.0)
+
+
+def test_aliased_natural_gradient_solves_the_brute_force_fisher_system():
+    m = unit_reward_mdp(S=5, A=3, gamma=0.8, seed=9)
+    obs = np.array([0, 1, 0, 2, 1])
+    theta = np.random.default_rng(3).normal(size=(3, 3))
+    w = natural_gradient(m, theta, observations=obs)
+    _, grad = policy_gradient(m, theta, observations=obs)
+    pi = softmax_policy(m, theta, observations=obs)
+    d_norm = (1 - m.gamma) * state_occupancy(m, pi)
+    # F = sum_s d~(s) sum_a pi(a|s) psi psi^T, psi = grad_theta log pi(a|s)
+    F = np.zeros((9, 9))
+    for s in range(5):
+        for a in range(3):
+            psi = np.zeros((3, 3))
+            psi[obs[s]] = -pi[s]
+            psi[obs[s], a] += 1.0
+            F += d_norm[s] * pi[s, a] * np.outer(psi.ravel(), psi.ravel())
+    # F w = grad J: w = F^+ grad J with the normalised-occupancy Fisher (Kakade 2001)
+    np.testing.assert_allclose(F @ w.ravel(), grad.ravel(), atol=1e-10)
+
+
+def test_entropy_gradient_with_observations_matches_finite_differences():
+    m = unit_reward_mdp(S=4, A=2, gamma=0.6, seed=4)
+    obs = np.array([0, 1, 1, 0])
+    tau = 0.3
+    theta = np.random.default_rng(5).normal(size=(2, 2))
+
+    def J_tau(th):
+        pi = softmax_policy(m, th, observations=obs)
+        m2 = MDP(m.P, m.r - tau * np.log(pi), m.gamma, p0=m.p0)
+        return float(m.p0 @ evaluate_policy(m2, pi))
+
+    res = policy_gradient_ascent(
+        m, lr=1e-9, steps=1, entropy=tau, theta0=theta, observations=obs
+    )
+    step = (res.theta - theta) / 1e-9
+    h = 1e-5
+    fd = np.zeros_like(theta)
+    for idx in np.ndindex(theta.shape):
+        e = np.zeros_like(theta)
+        e[idx] = h
+        fd[idx] = (J_tau(theta + e) - J_tau(theta - e)) / (2 * h)
+    np.testing.assert_allclose(step, fd, atol=1e-4)
