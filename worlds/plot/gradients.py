@@ -42,12 +42,14 @@ def suboptimality_plot(
 ) -> Axes:
     r"""Log-log curves of :math:`J^* - J(\theta_t)` against ``t`` for several runs.
 
+    Each run has its own colour and dash pattern.
+
     Parameters
     ----------
     results : mapping of label to AscentResult
         Anything with a ``gap`` array (``J* - J`` per step, ``t = 0..T``).
     reference : bool
-        Also draw a dashed ``c / t`` line through the first curve's midpoint
+        Also draw a dotted ``c / t`` line through the first curve's midpoint
         (the rate of Mei et al. 2020 for exact softmax PG).
 
     Examples
@@ -71,21 +73,20 @@ def suboptimality_plot(
         msg = "`results` is empty; give at least one labelled run."
         raise MDPError(msg)
     first = None
-    floor = np.inf
-    for label, res in results.items():
+    styles = ("-", "--", "-.", (0, (5, 1, 1, 1, 1, 1)))
+    for i, (label, res) in enumerate(results.items()):
         gap = np.asarray(res.gap, dtype=np.float64)
         t = np.arange(gap.size)
         keep = (t >= 1) & (gap > 0)
-        if keep.any():
-            floor = min(floor, gap[keep].min())
-        ax.plot(t[keep], gap[keep], label=label, lw=1.8)
+        # a dash pattern per run, so coinciding curves stay visible
+        ax.plot(t[keep], gap[keep], label=label, lw=1.8, ls=styles[i % len(styles)])
         if first is None:
             first = (t[keep], gap[keep])
     if reference and first is not None and first[0].size > 2:
         t, g = first
         i = t.size // 2
         c = g[i] * t[i]
-        ax.plot(t, c / t, "k--", lw=1, label=r"$\propto 1/t$")
+        ax.plot(t, c / t, "k:", lw=1.2, label=r"$\propto 1/t$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("step t")
