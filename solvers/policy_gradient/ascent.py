@@ -504,7 +504,7 @@ def ppo_clip(
         pi_old = ex.pi
         V = _baseline_values(m, pi_old, b, ex, n, T, rng)
         ep = sample_episodes(m, pi_old, n, T, rng)
-        c = _weights(ep, estimator, m.gamma, V, lam_, True)
+        c = _weights(ep, estimator, m.gamma, V, lam_, True, m.terminal)
         e_idx, t_idx = np.nonzero(ep.valid)
         s = ep.states[e_idx, t_idx]
         a = ep.actions[e_idx, t_idx]

@@ -200,6 +200,7 @@ def _weights(
     V: FloatArray | None,
     lam: float,
     discount_weighting: bool,
+    terminal: np.ndarray | None = None,
 ) -> FloatArray:
     """``c_t [E, T]`` of the table in the module docstring (0 on padding)."""
     G = _rewards_to_go(ep, gamma)
@@ -212,7 +213,8 @@ def _weights(
         c = G - V[ep.states[:, :-1]]
     else:
         assert V is not None
-        c = _gae(ep, V, gamma, lam)
+        # terminal states have value 0, whatever a given baseline says there
+        c = _gae(ep, V if terminal is None else np.where(terminal, 0.0, V), gamma, lam)
     if estimator != "total" and discount_weighting:
         c = c * gamma ** np.arange(G.shape[1])
     return np.where(ep.valid, c, 0.0)
@@ -359,7 +361,7 @@ def estimate_policy_gradient(
     )
     V = _baseline_values(m, pi, b, ex, n, T, rng)
     ep = sample_episodes(m, pi, n, T, rng)
-    c = _weights(ep, estimator, m.gamma, V, lam_, discount_weighting)
+    c = _weights(ep, estimator, m.gamma, V, lam_, discount_weighting, m.terminal)
     per_episode = return_terms and n * th.size <= _MAX_TERMS
     mean, terms = _score_sums(m, pi, ep, c, obs, th.shape[0], per_episode)
     exact = ex.grad if (ex is not None and compare) else None
@@ -489,7 +491,7 @@ def estimator_study(
     labels, bias, bias_se, var, mse, pev = [], [], [], [], [], []
     for e in estimators:
         labels.append(f"gae({lam_:g})" if e == "gae" else e)
-        c = _weights(ep, e, m.gamma, V, lam_, discount_weighting)
+        c = _weights(ep, e, m.gamma, V, lam_, discount_weighting, m.terminal)
         _, per_ep = _score_sums(m, pi, ep, c, obs, th.shape[0], True)
         assert per_ep is not None
         terms = per_ep.reshape(R, N, -1)

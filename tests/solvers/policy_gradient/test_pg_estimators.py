@@ -286,3 +286,14 @@ def test_start_on_terminal_and_gamma_zero():
     assert est.info["max_steps"] == 1
     assert set(np.unique(est.lengths)) == {0, 1}
     assert _z(est).max() < 5.0
+
+
+def test_gae_ignores_a_baseline_value_on_terminal_states():
+    m = small_world()
+    b = np.linspace(-1, 1, 6)
+    b0 = b.copy()
+    b0[5] = 0.0
+    kw = {"episodes": 300, "estimator": "gae", "lam": 0.7, "seed": 3}
+    a = estimate_policy_gradient(m, THETA, baseline=b, **kw)
+    c = estimate_policy_gradient(m, THETA, baseline=b0, **kw)
+    np.testing.assert_allclose(a.estimate, c.estimate, atol=1e-12)
