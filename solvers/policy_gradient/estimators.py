@@ -28,7 +28,8 @@ the exact :math:`V^\pi` (then :math:`\mathbb E[\hat A_t|s_t,a_t] =
 A^\pi(s_t,a_t)` for every :math:`\lambda`) are unbiased for
 :math:`\nabla J` **with this weighting, the default**.  With
 ``discount_weighting=False`` the weight :math:`\gamma^t` is dropped, as in
-most implementations (Spinning Up, PPO): for :math:`\gamma < 1` the
+most implementations (Spinning Up, PPO; ``"total"`` has no such weight and
+is unchanged): for :math:`\gamma < 1` the
 estimate is then biased for :math:`\nabla J` -- its expectation
 :math:`\sum_s \bar d^\pi(s)\sum_a\pi\nabla\log\pi\,Q^\pi` uses the
 undiscounted visit distribution and is not the gradient of any function
