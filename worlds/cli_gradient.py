@@ -47,7 +47,13 @@ def add_parser(sub: Any, target: Callable[[argparse.ArgumentParser], None]) -> N
     sp.add_argument(
         "--out", "-o", metavar="FILE.png", help="write the sub-optimality curve"
     )
-    sp.add_argument("--verbose", "-v", action="store_true", help="progress on stderr")
+    sp.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="progress on stderr (default when stderr is a terminal)",
+    )
+    sp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
 
 
 def run(
@@ -56,10 +62,11 @@ def run(
     """Run ``mdpkit gradient``; ``load_target`` is the CLI's world loader."""
     _, m, label = load_target(args)
     method = args.method
+    verbose = not args.quiet and (args.verbose or sys.stderr.isatty())
     lr = args.lr if args.lr is not None else (1.0 if method in ("pg", "npg") else 0.1)
     if method in ("pg", "npg"):
         res = policy_gradient_ascent(
-            m, lr=lr, steps=args.steps, natural=method == "npg", verbose=args.verbose
+            m, lr=lr, steps=args.steps, natural=method == "npg", verbose=verbose
         )
     elif method == "reinforce":
         res = policy_gradient_ascent(
@@ -69,7 +76,7 @@ def run(
             gradient="reward-to-go",
             episodes=args.episodes,
             seed=args.seed,
-            verbose=args.verbose,
+            verbose=verbose,
         )
     else:
         res = ppo_clip(
@@ -78,7 +85,7 @@ def run(
             steps=args.steps,
             episodes=args.episodes,
             seed=args.seed,
-            verbose=args.verbose,
+            verbose=verbose,
         )
     print(f"{label}: {res.method}, lr {lr:g}, {res.steps} steps; J* = {res.J_star:.6g}")
     print(f"{'step':>8}  {'J':>14}  {'J* - J':>12}  {'||grad J||':>12}")

@@ -126,3 +126,8 @@ def test_estimator_error_plot_lines(ax):
     estimator_error_plot(st, ax=ax)
     assert len(ax.get_lines()) == 2 * len(st.estimators)
     np.testing.assert_allclose(ax.get_lines()[0].get_data()[1], st.mse[0])
+
+
+def test_cli_gradient_verbose_reports_progress(capsys):
+    assert main(["gradient", "short-corridor", "--steps", "3", "-v"]) == 0
+    assert "policy_gradient_ascent: done" in capsys.readouterr().err
