@@ -451,10 +451,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw graphs with up to N states (default: the drawing's own limit)",
     )
+    # policy gradients (issue 9): the logic lives in worlds/cli_gradient.py
+    from .cli_gradient import add_parser as add_gradient_parser
+
+    add_gradient_parser(sub, target)
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
     return p
+
+
+def _cmd_gradient(args: argparse.Namespace) -> int:
+    from .cli_gradient import run
+
+    return run(args, _load_target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -485,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": lambda a: _cmd_solve(a, check_only=True),
         "graph": _cmd_graph,
         "save": _cmd_save,
+        "gradient": _cmd_gradient,
     }
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):

@@ -8,6 +8,10 @@ module                 what it draws
 :mod:`.charts`         :func:`value_bars`, :func:`convergence`
 :mod:`.figure`         :func:`world_figure`
 :mod:`.graph`          :func:`mdp_graph`, :func:`world_layout`
+:mod:`.gradients`      :func:`suboptimality_plot`, :func:`corridor_curve`,
+                       :func:`estimator_variance_bars`,
+                       :func:`estimator_error_plot`,
+                       :func:`action_probability_map` (policy gradients)
 =====================  ====================================================
 
 Every public name is importable from :mod:`worlds.plot` itself.
@@ -96,6 +100,13 @@ from ._draw import (
 )
 from .charts import convergence, value_bars
 from .figure import world_figure
+from .gradients import (
+    action_probability_map,
+    corridor_curve,
+    estimator_error_plot,
+    estimator_variance_bars,
+    suboptimality_plot,
+)
 from .graph import mdp_graph, world_layout
 from .maps import occupancy_map, policy_map, q_map, value_map, value_policy_figure
 
@@ -110,6 +121,12 @@ __all__ = [
     "world_figure",
     "mdp_graph",
     "world_layout",
+    # policy gradients (issue 9)
+    "suboptimality_plot",
+    "corridor_curve",
+    "estimator_variance_bars",
+    "estimator_error_plot",
+    "action_probability_map",
     "GID_VALUES",
     "GID_WALLS",
     "GID_ARROWS",
