@@ -15,7 +15,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from solvers.policy_gradient import estimator_study, policy_gradient_ascent  # noqa: E402
+from solvers.gradients import estimator_study, policy_gradient_ascent  # noqa: E402
 from worlds import make  # noqa: E402
 from worlds.plot import (  # noqa: E402
     corridor_curve,

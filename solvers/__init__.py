@@ -30,7 +30,7 @@ from .exact import (
 )
 
 # policy optimisation (issue 9): exact J and grad J, estimators, ascent
-from .policy_gradient import (
+from .gradients import (
     estimate_policy_gradient,
     estimator_study,
     policy_gradient,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.policy_gradient import policy_gradient_ascent, ppo_clip
+from solvers.gradients import policy_gradient_ascent, ppo_clip
 
 METHODS = ("pg", "npg", "ppo", "reinforce")
 

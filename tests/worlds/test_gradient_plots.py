@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mdp import MDPError
-from solvers.policy_gradient import estimator_study, policy_gradient_ascent
+from solvers.gradients import estimator_study, policy_gradient_ascent
 from worlds import make
 from worlds.cli import main
 from worlds.plot import (

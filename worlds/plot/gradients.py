@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mdp import MDPError
-from solvers.policy_gradient import policy_gradient
+from solvers import policy_gradient
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -58,7 +58,7 @@ def suboptimality_plot(
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from worlds import make
-    >>> from solvers.policy_gradient import policy_gradient_ascent
+    >>> from solvers.gradients import policy_gradient_ascent
     >>> m = make("short-corridor").mdp
     >>> runs = {"PG": policy_gradient_ascent(m, lr=0.1, steps=50)}
     >>> ax = suboptimality_plot(runs)
@@ -162,7 +162,7 @@ def estimator_variance_bars(
 ) -> Axes:
     r"""Bars of each estimator's per-episode variance (log scale), bias as text.
 
-    ``study`` is an :class:`~solvers.policy_gradient.EstimatorStudy`; the bar
+    ``study`` is an :class:`~solvers.gradients.EstimatorStudy`; the bar
     height is the trace of the covariance of one episode's term, the label
     above it the bias :math:`\|\bar g - \nabla J\|` at the largest size in
     standard errors.
@@ -173,7 +173,7 @@ def estimator_variance_bars(
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from worlds import make
-    >>> from solvers.policy_gradient import estimator_study
+    >>> from solvers.gradients import estimator_study
     >>> m = make("short-corridor").mdp
     >>> st = estimator_study(m, [[0.0, 0.0]], episodes=(20,), runs=20,
     ...                      observations=[0, 0, 0, 0], seed=0)
@@ -221,7 +221,7 @@ def estimator_error_plot(
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from worlds import make
-    >>> from solvers.policy_gradient import estimator_study
+    >>> from solvers.gradients import estimator_study
     >>> m = make("short-corridor").mdp
     >>> st = estimator_study(m, [[0.0, 0.0]], episodes=(5, 50), runs=20,
     ...                      estimators=("total", "baseline"),
@@ -266,7 +266,7 @@ def action_probability_map(
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> from worlds import make
-    >>> from solvers.policy_gradient import policy_gradient_ascent
+    >>> from solvers.gradients import policy_gradient_ascent
     >>> w = make("gridworld-4x4")
     >>> res = policy_gradient_ascent(w.mdp, lr=0.5, steps=5)
     >>> ax = action_probability_map(w, res.policy)

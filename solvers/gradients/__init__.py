@@ -1,4 +1,4 @@
-"""solvers.policy_gradient: policy optimisation made exact.
+"""solvers.gradients: policy optimisation made exact.
 
 Parameterised policies and their scores (:mod:`.policies`), the exact
 ``J(theta)`` and ``grad J(theta)`` by the policy gradient theorem with the

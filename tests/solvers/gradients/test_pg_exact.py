@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mdp import MDP, ImproperPolicyError, MDPError
 from solvers import evaluate_policy, linear_programming
-from solvers.policy_gradient import (
+from solvers.gradients import (
     grad_log_softmax,
     linear_quadratic,
     linear_quadratic_samples,
@@ -239,7 +239,7 @@ def test_linear_quadratic_gradient_matches_finite_differences():
 def test_gaussian_log_prob_and_score():
     from scipy.stats import norm
 
-    from solvers.policy_gradient import gaussian_grad_log_prob, gaussian_log_prob
+    from solvers.gradients import gaussian_grad_log_prob, gaussian_log_prob
 
     a, mu, ls = np.array([0.3, -1.0]), np.array([0.0, 0.5]), np.array([0.1, -0.4])
     ref = norm.logpdf(a, mu, np.exp(ls)).sum()
@@ -264,7 +264,7 @@ def test_gaussian_log_prob_and_score():
 @settings(max_examples=20)
 @given(mdps(max_states=8), st.integers(0, 1000))
 def test_dense_and_sparse_routes_agree(m, seed):
-    from solvers.policy_gradient import exact
+    from solvers.gradients import exact
 
     theta = _theta(m, seed)
     J1, g1 = policy_gradient(m, theta)

@@ -9,9 +9,9 @@ can be compared with the theory.
 Updates (step size :math:`\eta` = ``lr``):
 
 * vanilla: :math:`\theta \leftarrow \theta + \eta\nabla J(\theta)`, exact
-  (:func:`~solvers.policy_gradient.exact.policy_gradient`) or estimated from
+  (:func:`~solvers.gradients.exact.policy_gradient`) or estimated from
   ``episodes`` sampled episodes per step (REINFORCE and its variants:
-  :func:`~solvers.policy_gradient.estimators.estimate_policy_gradient`);
+  :func:`~solvers.gradients.estimators.estimate_policy_gradient`);
 * natural (Kakade 2001): :math:`\theta \leftarrow \theta + \eta F^\dagger
   \nabla J` with the exact Fisher matrix
   :math:`F = \sum_s \tilde d(s)\,\mathbb E_{a\sim\pi}[\nabla\log\pi\,
@@ -248,7 +248,7 @@ def policy_gradient_ascent(
         Temperature :math:`\tau \ge 0` of the entropy bonus (exact gradients).
     episodes, baseline, lam, max_steps
         For sampled gradients, as in
-        :func:`~solvers.policy_gradient.estimators.estimate_policy_gradient`.
+        :func:`~solvers.gradients.estimators.estimate_policy_gradient`.
     observations : array_like of int (S,), optional
     seed : None, int, SeedSequence or Generator
     callback : callable, optional

@@ -32,7 +32,7 @@ import pytest
 from mdp import MDP, MDPError
 from mdp.bellman import q_from_v
 from solvers import evaluate_policy, soft_value_iteration, value_iteration
-from solvers.policy_gradient import (
+from solvers.gradients import (
     clipped_surrogate,
     estimate_policy_gradient,
     natural_gradient,

@@ -17,7 +17,7 @@ reward-to-go) and :math:`R(\tau) = G_0`:
 
 **Which gradient each one is unbiased for.**  The target is
 :math:`\nabla J(\theta)` of :math:`J = \mathbb E[\sum_t\gamma^t r_t]`, the
-gradient that :func:`~solvers.policy_gradient.exact.policy_gradient`
+gradient that :func:`~solvers.gradients.exact.policy_gradient`
 computes.  ``"total"`` is unbiased for it for every :math:`\gamma`
 (:math:`\nabla J = \mathbb E[R(\tau)\sum_t\nabla\log\pi(a_t|s_t)]`).
 Dropping the rewards before :math:`t` (EGLP lemma) leaves

@@ -288,7 +288,7 @@ def policy_gradient(
     ----------
     m : MDP
     theta : array_like (S, A), or (O, A) with ``observations``
-        Logits of :func:`~solvers.policy_gradient.policies.softmax_policy`;
+        Logits of :func:`~solvers.gradients.policies.softmax_policy`;
         entries of unavailable actions are ignored (their gradient is 0).
     observations : array_like of int (S,), optional
         The observation of each state (the agent sees ``phi(s)``, not ``s``).

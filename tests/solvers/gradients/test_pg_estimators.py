@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mdp import MDP, MDPError
-from solvers.policy_gradient import (
+from solvers.gradients import (
     estimate_policy_gradient,
     estimator_study,
     policy_gradient,
@@ -234,9 +234,7 @@ def test_public_names_documented_with_examples():
     import importlib
     import inspect
 
-    # `solvers.policy_gradient` the attribute is the function (DESIGN's public
-    # name); the subpackage is reached through the module registry
-    pg = importlib.import_module("solvers.policy_gradient")
+    pg = importlib.import_module("solvers.gradients")
 
     results = {
         "GradientEstimate",
@@ -253,7 +251,7 @@ def test_public_names_documented_with_examples():
 
 
 def test_sampler_transition_frequencies_match_P():
-    from solvers.policy_gradient._episodes import sample_episodes
+    from solvers.gradients._episodes import sample_episodes
 
     m = small_world(gamma=1.0)
     pi = softmax_policy(m, THETA)
