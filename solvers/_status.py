@@ -114,6 +114,9 @@ BOUNDS: dict[str, str] = {
     "pi_midpoint": "MacQueen-Porteus midpoint of T*V after the final evaluation",
     "lp_residual": "Bellman residual: ||V - V*|| <= ||T*V - V|| / (1 - gamma)",
     "odoni": "Odoni bounds: |gain - g*| <= (max(Th - h) - min(Th - h)) / 2",
+    "soft_pi": (
+        "||V_k - V_(k-1)||_inf <= tol (the soft values increase monotonically to V_tau)"
+    ),
 }
 
 
