@@ -29,13 +29,24 @@ from mdp.episodic import (
 from mdp.linear import solve_policy_value
 from mdp.types import FloatArray, IntArray
 
-#: gamma = 1: value iteration and modified policy iteration that have not
-#: converged after this many sweeps switch to :func:`polish_undiscounted`
-#: (exact policy iteration over proper policies).  It either proves a
-#: positive-reward cycle, on which value iteration would run to ``max_iter``,
-#: or returns the exact ``V*`` (slowly mixing undiscounted problems need
-#: thousands of sweeps).
+#: gamma = 1: value iteration and modified policy iteration switch to
+#: :func:`polish_undiscounted` (exact policy iteration over proper policies)
+#: at a sweep ``k = 64, 128, 256, ...`` with ``k >= 2 S`` where the residual
+#: has not halved since sweep ``k / 2`` (:func:`stalled`).  (Before ``2 S``
+#: sweeps a residual of ``max |r|`` is the normal transient of a long path:
+#: on a 100 x 100 grid it stays 1 for ~200 sweeps.)  The polish either proves
+#: a positive-reward cycle, on which the residual never shrinks and value
+#: iteration would run to ``max_iter``, or returns the exact ``V*``.
 GAMMA1_SWITCH = 64
+
+
+def stalled(residuals: list[float], gamma: float, n_states: int) -> bool:
+    """``gamma = 1``: at ``k = 64, 128, ... >= 2 S``, has ``||d_k||`` not halved since ``k/2``?"""
+    k = len(residuals)
+    if gamma < 1.0 or k < max(GAMMA1_SWITCH, 2 * n_states) or k & (k - 1):
+        return False
+    return residuals[-1] > 0.5 * residuals[k // 2 - 1]
+
 
 #: Relative margin by which an action must beat the current one to change it
 #: in policy improvement (so that round-off cannot make policy iteration cycle).
@@ -119,6 +130,7 @@ def polish_undiscounted(
     Q: FloatArray,
     tie_tol: float,
     *,
+    V: FloatArray | None = None,
     start: IntArray | None = None,
     max_steps: int = 10_000,
 ) -> tuple[FloatArray, FloatArray, IntArray, int]:
@@ -126,31 +138,44 @@ def polish_undiscounted(
 
     Starts from ``start`` (a proper policy) or :func:`proper_start` of ``Q``,
     then alternates exact evaluation ``(I - P_mu) V = r_mu`` and the strict
-    improvement :func:`improve` until ``mu`` is stable.  Without
-    positive-reward cycles every improved policy is proper (an improper one
-    would have a recurrent class, free of terminal states, on which its
-    gain ``p . (T_mu V - V)`` is positive), and a stable proper ``mu`` has
-    ``V^mu >= V^nu`` for every proper ``nu`` (``T_nu V^mu <= V^mu``): it is
-    the best proper policy.  An improved policy that never terminates
-    therefore proves a positive cycle: :func:`positive_cycle_error`.  And
-    with a positive cycle it must happen: from the best proper ``V``, some
-    state of the cycle's recurrent class improves (the class's stationary
-    distribution ``p`` has ``p . (T_nu V - V) = gain > 0``), and an improved
-    proper policy would beat the best one.  So this decides both questions.
+    improvement :func:`improve` (by more than ``tie_tol``, relative: round-off
+    in an exact solve must not flip the many tied actions of, e.g., an open
+    grid) until ``mu`` is stable.  Without positive-reward cycles every
+    improved policy is proper (an improper one would have a recurrent class,
+    free of terminal states, on which its gain ``p . (T_mu V - V)`` is
+    positive), and a stable proper ``mu`` has ``V^mu >= V^nu`` for every
+    proper ``nu`` (``T_nu V^mu <= V^mu``): it is the best proper policy (to
+    ``tie_tol``).  An improved policy that never terminates therefore proves a
+    positive cycle: :func:`positive_cycle_error`.  And with a positive cycle
+    it must happen: from the best proper ``V``, some state of the cycle's
+    recurrent class improves (the class's stationary distribution ``p`` has
+    ``p . (T_nu V - V) = gain > 0``), and an improved proper policy would
+    beat the best one.  So this decides both questions.
 
-    Returns ``(V, Q, mu, steps)``.
+    ``V``, the caller's values (with ``Q = backup(m, V)``), is returned
+    instead of ``V^mu`` when it is the same fixed point (within
+    ``1e3 tie_tol`` relative) with a smaller Bellman residual; a ``V`` above
+    the best proper value (the supremum of value iteration when a free loop
+    beats every way out) is not.  Returns ``(V, Q, mu, steps)``.
     """
     mu = proper_start(m, Q, tie_tol) if start is None else start
+    V_in, Q_in = V, Q
+    eps = max(IMPROVE_EPS, tie_tol)
     V = np.zeros(m.n_states)
     steps = 0
     for steps in range(1, max_steps + 1):  # noqa: B007
         V, _ = solve_policy_value(m, mu, tol=1e-13, validate=False)
         Q = backup(m, V)
-        new, n_changed = improve(Q, mu)
+        new, n_changed = improve(Q, mu, eps)
         if n_changed == 0:
             break
         bad = improper_states(m, new)
         if bad.size:
             raise positive_cycle_error(bad)
         mu = new
+    if V_in is not None and np.isfinite(V).all():
+        scale = 1.0 + float(np.abs(V).max())
+        same = float(np.abs(V_in - V).max()) <= 1e3 * eps * scale
+        if same and bellman_residual(m, V_in, Q_in) < bellman_residual(m, V, Q):
+            return V_in, Q_in, mu, steps
     return V, Q, mu, steps

@@ -60,13 +60,13 @@ from .._iv import check_max_iter, check_mdp, check_sweeps, check_tol, initial_va
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
 from ._bounds import (
-    GAMMA1_SWITCH,
     backup,
     bellman_residual,
     improve,
     macqueen,
     polish_undiscounted,
     positive_cycle_error,
+    stalled,
 )
 from ._kernels import Backup
 
@@ -221,7 +221,7 @@ def policy_iteration(
             eval_tol = max(tol, min(eval_tol, 0.1 * bell))
     err, bound = float("nan"), ""
     if status == Status.CONVERGED and g == 1.0:
-        V, Q, pi, _ = polish_undiscounted(m, Q, 0.0, start=pi)
+        V, Q, pi, _ = polish_undiscounted(m, Q, 0.0, V=V, start=pi)
         bound = BOUNDS["proper_gamma1"]
     elif status != Status.NON_FINITE and g < 1.0:
         # certify: MacQueen-Porteus bounds from d = T*V - V
@@ -366,7 +366,9 @@ def modified_policy_iteration(
                 if not all_finite(V):  # the midpoint shift overflowed
                     status, bound, err = Status.NON_FINITE, "", float("nan")
                 break
-        elif sup <= tol or k == GAMMA1_SWITCH:  # then exact PI over proper policies
+        elif sup <= tol or stalled(
+            residuals, g, m.n_states
+        ):  # then exact PI over proper policies
             V = TV
             status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
             break
@@ -394,10 +396,12 @@ def modified_policy_iteration(
     else:
         policy = proper_greedy(m, Q, 10 * tol)
     if g == 1.0 and status == Status.CONVERGED:
-        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
+        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
         bound = BOUNDS["proper_gamma1"]
         if not all_finite(V):  # the exact values overflow float64
             status, bound = Status.NON_FINITE, ""
+    elif g == 1.0 and status == Status.MAX_ITER:
+        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
     message = finish(
         status,
         k=k,

@@ -69,7 +69,7 @@ from .._iv import (
 )
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
-from ._bounds import GAMMA1_SWITCH, backup, macqueen, polish_undiscounted
+from ._bounds import backup, macqueen, polish_undiscounted, stalled
 from ._kernels import AffineCSR, Backup
 
 __all__ = ["value_iteration"]
@@ -173,10 +173,12 @@ def value_iteration(
     else:
         policy = proper_greedy(m, Q, 10 * tol)
     if m.gamma == 1.0 and status == Status.CONVERGED:
-        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol)
+        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
         bound = BOUNDS["proper_gamma1"]
         if not all_finite(V):  # the exact values overflow float64
             status, bound = Status.NON_FINITE, ""
+    elif m.gamma == 1.0 and status == Status.MAX_ITER:
+        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
     message = finish(
         status,
         k=k,
@@ -246,7 +248,9 @@ def _iterate(
                 if half <= tol:
                     V[live] += shift
                     status, err, bound = Status.CONVERGED, half, BOUNDS["span"]
-        elif sup <= tol or k == GAMMA1_SWITCH:  # then exact PI over proper policies
+        elif sup <= tol or stalled(
+            res, g, m.n_states
+        ):  # then exact PI over proper policies
             status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
         if status == Status.CONVERGED and not all_finite(V):
             # the midpoint shift overflowed
