@@ -106,9 +106,10 @@ BOUNDS: dict[str, str] = {
     "span_last": "span (MacQueen-Porteus midpoint) at the last sweep (not converged)",
     "residual_gamma1": "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
     "proper_gamma1": (
-        "gamma = 1: exact value of the best proper policy (policy iteration over "
-        "proper policies, started from the greedy one; no a-priori bound on "
-        "||V - V*||)"
+        "gamma = 1: the best proper policy, by policy iteration over proper "
+        "policies started from the greedy one (V is its exact value, or the "
+        "iterate's when that is the same fixed point with a smaller residual); "
+        "no a-priori bound on ||V - V*||"
     ),
     "pi_bounds": "MacQueen-Porteus bounds on T*V - V after the final evaluation",
     "pi_midpoint": "MacQueen-Porteus midpoint of T*V after the final evaluation",

@@ -26,10 +26,11 @@ the iterate (sup-norm) or the midpoint (span), and says which in ``bound``.
 With ``gamma = 1`` neither bound exists, and the iterates converge to the
 supremum over *all* policies, which a zero-reward loop can make larger than
 every terminating policy's value.  Following the one convention of
-:mod:`mdp.episodic`, the solver stops when ``||d||_inf <= tol`` (or after 64
-sweeps) and finishes with exact policy iteration over proper policies started
-from the greedy one: ``V`` is the best value of a proper policy (exact to
-round-off), ``policy`` is proper, and ``error_bound = nan``.  A cycle with
+:mod:`mdp.episodic`, the solver stops when ``||d||_inf <= tol`` (or when
+the residual stalls: not halved between sweeps ``k/2`` and ``k`` for a power
+of two ``k >= max(64, 2S)``) and finishes with exact policy iteration over
+proper policies started from the greedy one: ``V`` is the best value of a
+proper policy, ``policy`` is proper, and ``error_bound = nan``.  A cycle with
 positive reward raises :class:`mdp.MDPError` with the message every solver
 gives (:data:`mdp.episodic.POSITIVE_CYCLE_MESSAGE`).
 

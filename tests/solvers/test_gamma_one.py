@@ -106,7 +106,9 @@ def test_value_iteration_finds_the_supremum_first_then_polishes():
     sol = value_iteration(m, callback=lambda k, V: seen.append(V.copy()))
     assert seen[-1][0] == 0.0  # the iterates converge to the supremum
     assert sol.V[0] == -1.0  # the result is the best proper value
-    assert sol.bound.startswith("gamma = 1: exact value of the best proper policy")
+    assert sol.bound.startswith(
+        "gamma = 1: the best proper policy, by policy iteration"
+    )
     assert sol.status == "converged"
 
 

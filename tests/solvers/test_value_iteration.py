@@ -195,7 +195,9 @@ def test_gamma_one_with_terminal_states():
         sol = value_iteration(m, tol=1e-12, **kw)
         np.testing.assert_allclose(sol.V, [-2.0, -1.0, 0.0])
         assert np.isnan(sol.error_bound)
-        assert sol.bound.startswith("gamma = 1: exact value of the best proper policy")
+        assert sol.bound.startswith(
+            "gamma = 1: the best proper policy, by policy iteration"
+        )
 
 
 def test_warm_start_at_v_star_stops_after_one_sweep(garnets):
