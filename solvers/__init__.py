@@ -37,3 +37,8 @@ __all__ = [
     "FiniteHorizonResult",
     "AverageRewardResult",
 ]
+
+# planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna
+from .planning import MPCResult, mpc  # noqa: E402
+
+__all__ += ["mpc", "MPCResult"]

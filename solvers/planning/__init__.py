@@ -1,0 +1,11 @@
+"""Planning with a model: MPC, MCTS (UCT and PUCT), expert iteration, Dyna.
+
+Every planner here is scored by the exact value of what it does in the true
+MDP (``solvers.evaluate_policy``), next to ``V*``.
+"""
+
+from __future__ import annotations
+
+from .mpc import MPCResult, mpc
+
+__all__ = ["mpc", "MPCResult"]
