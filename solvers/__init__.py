@@ -39,6 +39,13 @@ __all__ = [
 ]
 
 # planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna
-from .planning import MPCResult, mpc  # noqa: E402
+from .planning import (  # noqa: E402
+    EpisodeResult,
+    MCTSResult,
+    MPCResult,
+    mcts,
+    mcts_episode,
+    mpc,
+)
 
-__all__ += ["mpc", "MPCResult"]
+__all__ += ["mpc", "MPCResult", "mcts", "mcts_episode", "MCTSResult", "EpisodeResult"]

@@ -33,6 +33,7 @@ from .classics import (
     river_swim,
 )
 from .grid_classics import GRID_ENTRIES
+from .mazes import MAZE_ENTRIES
 
 __all__ = [
     "names",
@@ -91,7 +92,7 @@ def _registry() -> dict[str, _Entry]:
     if clash:  # pragma: no cover - a programming error caught by the tests
         msg = f"world names registered twice: {sorted(clash)}"
         raise RuntimeError(msg)
-    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES}
+    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES, **MAZE_ENTRIES}
     return {name: _Entry(fn, desc) for name, (fn, desc) in sorted(merged.items())}
 
 

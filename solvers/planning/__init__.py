@@ -6,6 +6,7 @@ MDP (``solvers.evaluate_policy``), next to ``V*``.
 
 from __future__ import annotations
 
+from .mcts import EpisodeResult, MCTSResult, mcts, mcts_episode
 from .mpc import MPCResult, mpc
 
-__all__ = ["mpc", "MPCResult"]
+__all__ = ["mpc", "MPCResult", "mcts", "mcts_episode", "MCTSResult", "EpisodeResult"]
