@@ -31,10 +31,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import ImproperPolicyError, MDPError
-from ._linear import check_proper, policy_matrices, proper_greedy, solve_policy_value
 from .checks import state_vector
+from .episodic import check_proper, proper_greedy
+from .linear import solve_policy_value
 from .model import MDP
-from .policy import check_policy, to_matrix
+from .policy import check_policy, policy_matrices, to_matrix
 from .types import FloatArray
 
 __all__ = [

@@ -36,9 +36,10 @@ import scipy.sparse as sp
 
 from ._errors import MDPError
 from .checks import check_gamma
+from .checks import format_states as _where
 from .types import BoolArray, FloatArray, RNGLike
 
-__all__ = ["MDP", "Names", "load"]
+__all__ = ["MDP", "Names", "load", "check_mdp"]
 
 #: Tolerance on ``|sum_s' P(s'|s,a) - 1|`` and on ``|sum p0 - 1|``.
 STOCHASTIC_ATOL = 1e-8
@@ -50,18 +51,6 @@ class Names(NamedTuple):
 
     states: tuple[str, ...]
     actions: tuple[str, ...]
-
-
-def _where(idx: np.ndarray, A: int | None = None, limit: int = 5) -> str:
-    """Describe the first few flat indices as states or (state, action) pairs."""
-    idx = np.asarray(idx).ravel()
-    shown = idx[:limit]
-    if A is None:
-        parts = [f"state {int(i)}" for i in shown]
-    else:
-        parts = [f"(state {int(i) // A}, action {int(i) % A})" for i in shown]
-    more = f" and {idx.size - limit} more" if idx.size > limit else ""
-    return ", ".join(parts) + more
 
 
 def _as_float(x: Any, name: str) -> np.ndarray:
@@ -1144,3 +1133,11 @@ def _gym_action_names(env: Any) -> tuple[str, ...] | None:
         if name.startswith(key):
             return names
     return None
+
+
+def check_mdp(m: Any) -> MDP:
+    """``m`` itself when it is an :class:`mdp.MDP`, else a TypeError."""
+    if not isinstance(m, MDP):
+        msg = f"expected an mdp.MDP as the first argument; got {type(m).__name__}."
+        raise TypeError(msg)
+    return m

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from ._errors import PolicyError
 from .model import MDP
@@ -311,3 +312,27 @@ def log_prob(pi: npt.ArrayLike, s: int, a: int) -> float:
 def _as_matrix(m: MDP, pi: Any) -> FloatArray:
     """Validated policy in the ``[S, A]`` layout (internal helper)."""
     return to_matrix(check_policy(m, pi), m.n_actions)
+
+
+def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:
+    """``P_pi [S, S]`` and ``r_pi [S]`` of a (validated) policy.
+
+    ``P_pi(s'|s) = sum_a pi(a|s) P(s'|s,a)``, ``r_pi(s) = sum_a pi(a|s) r(s,a)``.
+    """
+    S, A = m.n_states, m.n_actions
+    arr = np.asarray(pi)
+    if arr.ndim == 1:
+        rows = np.arange(S) * A + arr
+        return sp.csr_array(m.P[rows]), m.r[np.arange(S), arr]
+    # D [S, S*A] with D[s, s*A + a] = pi(a|s); a copy, as eliminate_zeros()
+    # compacts D.data in place and must not write into the caller's policy
+    D = sp.csr_array(
+        (
+            np.array(arr, dtype=np.float64).ravel(),
+            np.arange(S * A),
+            np.arange(0, S * A + 1, A),
+        ),
+        shape=(S, S * A),
+    )
+    D.eliminate_zeros()
+    return sp.csr_array(D @ m.P), (arr * m.r).sum(axis=1)

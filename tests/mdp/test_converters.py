@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from mdp import MDP, MDPError
-from mdp._linear import solve_policy_value
+from mdp.linear import solve_policy_value
 from tests.reference import dense_policy_value
 
 

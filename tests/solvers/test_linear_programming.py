@@ -22,7 +22,7 @@ from tests.strategies import mdps, proper_mdps
 from worlds.random_mdps import garnet
 
 # the package re-exports the function under the module's name
-lp_module = importlib.import_module("solvers.linear_programming")
+lp_module = importlib.import_module("solvers.exact.linear_programming")
 
 
 def _two_state(gamma=0.9, p0=(1.0, 0.0)):
