@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, ImproperPolicyError, MDPError
+from mdp.checks import state_vector
 from mdp.types import FloatArray
+from solvers.exact import evaluate_policy, policy_iteration
 
 __all__ = ["ShortRepr", "check_mdp", "exact_value", "optimal_values", "same_spaces"]
 
@@ -58,8 +60,6 @@ def exact_value(m: MDP, policy: Any) -> tuple[FloatArray, bool, str]:
     state has no finite value; then ``V`` is ``nan`` everywhere, ``proper`` is
     False and ``message`` says why (instead of raising).
     """
-    from solvers import evaluate_policy
-
     try:
         V = np.asarray(evaluate_policy(m, policy), dtype=float)
     except ImproperPolicyError as exc:
@@ -73,10 +73,6 @@ def exact_value(m: MDP, policy: Any) -> tuple[FloatArray, bool, str]:
 
 def optimal_values(m: MDP, V_star: Any = None) -> FloatArray:
     """``V*`` of ``m`` (value iteration to 1e-10 unless given)."""
-    from solvers import policy_iteration
-
     if V_star is not None:
-        from mdp.checks import state_vector
-
         return state_vector(m, V_star, "V_star")
     return np.asarray(policy_iteration(m).V, dtype=float)
