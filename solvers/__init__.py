@@ -48,10 +48,21 @@ __all__ = [
 from .planning import (  # noqa: E402
     EpisodeResult,
     MCTSResult,
+    ModelEstimate,
     MPCResult,
+    estimate_model,
     mcts,
     mcts_episode,
     mpc,
 )
 
-__all__ += ["mpc", "MPCResult", "mcts", "mcts_episode", "MCTSResult", "EpisodeResult"]
+__all__ += [
+    "mpc",
+    "MPCResult",
+    "mcts",
+    "mcts_episode",
+    "MCTSResult",
+    "EpisodeResult",
+    "estimate_model",
+    "ModelEstimate",
+]

@@ -7,6 +7,17 @@ MDP (``solvers.evaluate_policy``), next to ``V*``.
 from __future__ import annotations
 
 from .mcts import EpisodeResult, MCTSResult, mcts, mcts_episode
+from .model_learning import ModelEstimate, estimate_model, sample_transitions
 from .mpc import MPCResult, mpc
 
-__all__ = ["mpc", "MPCResult", "mcts", "mcts_episode", "MCTSResult", "EpisodeResult"]
+__all__ = [
+    "estimate_model",
+    "sample_transitions",
+    "ModelEstimate",
+    "mpc",
+    "MPCResult",
+    "mcts",
+    "mcts_episode",
+    "MCTSResult",
+    "EpisodeResult",
+]
