@@ -50,6 +50,7 @@ from .planning import (  # noqa: E402
     MCTSResult,
     ModelEstimate,
     MPCResult,
+    dyna_q,
     estimate_model,
     mcts,
     mcts_episode,
@@ -65,4 +66,5 @@ __all__ += [
     "EpisodeResult",
     "estimate_model",
     "ModelEstimate",
+    "dyna_q",
 ]

@@ -6,11 +6,13 @@ MDP (``solvers.evaluate_policy``), next to ``V*``.
 
 from __future__ import annotations
 
+from .dyna import dyna_q
 from .mcts import EpisodeResult, MCTSResult, mcts, mcts_episode
 from .model_learning import ModelEstimate, estimate_model, sample_transitions
 from .mpc import MPCResult, mpc
 
 __all__ = [
+    "dyna_q",
     "estimate_model",
     "sample_transitions",
     "ModelEstimate",

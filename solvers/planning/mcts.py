@@ -55,7 +55,6 @@ import bisect
 import math
 import random
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +74,8 @@ from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray, IntArray, RNGLike
 
 from ._common import ShortRepr, check_mdp
+from ._generative import ModelLists
+from ._generative import model_lists as _model
 
 __all__ = ["mcts", "mcts_episode", "MCTSResult", "EpisodeResult"]
 
@@ -171,60 +172,6 @@ class EpisodeResult(ShortRepr):
     steps: int
     searches: list
     elapsed: float
-
-
-# ------------------------------------------------------ the generative view
-class _Model:
-    """Python lists for fast sampling: per row ``s*A+a`` the successors, the
-    cumulative probabilities and the rewards ``R(s,a,s')``."""
-
-    __slots__ = ("S", "A", "succ", "cum", "rew", "avail", "terminal", "std")
-
-    def __init__(self, m: MDP) -> None:
-        S, A = m.n_states, m.n_actions
-        P = m.P
-        indptr = P.indptr.tolist()
-        idx = P.indices.tolist()
-        cum = np.cumsum(P.data)
-        data_cum = cum.tolist()
-        if m.R_sas is not None:
-            # R(s,a,s') on P's pattern: look each stored (row, s') up in R_sas
-            R = m.R_sas
-            rows = np.repeat(np.arange(S * A), np.diff(P.indptr))
-            rew_data = np.asarray(R[rows, P.indices]).ravel().tolist()
-        else:
-            rew_data = np.repeat(m.r.ravel(), np.diff(P.indptr)).tolist()
-        std = getattr(m, "reward_std", None)
-        std_list = None if std is None else np.asarray(std, dtype=float).tolist()
-        self.succ, self.cum, self.rew = [], [], []
-        self.std = [] if std_list is not None else None
-        for row in range(S * A):
-            lo, hi = indptr[row], indptr[row + 1]
-            base = data_cum[lo - 1] if lo > 0 else 0.0
-            total = data_cum[hi - 1] - base if hi > lo else 0.0
-            self.succ.append(tuple(idx[lo:hi]))
-            self.cum.append(tuple((c - base) / total for c in data_cum[lo:hi]))
-            self.rew.append(tuple(rew_data[lo:hi]))
-            if self.std is not None:
-                self.std.append(tuple(std_list[lo:hi]))
-        self.S, self.A = S, A
-        self.avail = [tuple(np.flatnonzero(row).tolist()) for row in m.action_mask]
-        self.terminal = m.terminal.tolist()
-
-
-#: id(m) -> (weak reference to m, its lists); MDPs are immutable and unhashable
-_TABLES: dict[int, tuple[weakref.ref, _Model]] = {}
-
-
-def _model(m: MDP) -> _Model:
-    """The lists of ``m``, built once per MDP object and dropped with it."""
-    key = id(m)
-    hit = _TABLES.get(key)
-    if hit is not None and hit[0]() is m:
-        return hit[1]
-    tab = _Model(m)
-    _TABLES[key] = (weakref.ref(m, lambda _, k=key: _TABLES.pop(k, None)), tab)
-    return tab
 
 
 class _Tree:
@@ -521,7 +468,7 @@ def _py_random(seed: RNGLike) -> random.Random:
     return random.Random(int(as_generator(seed).integers(2**63)))
 
 
-def _sample(mod: _Model, row: int, rng: random.Random) -> tuple[int, float]:
+def _sample(mod: ModelLists, row: int, rng: random.Random) -> tuple[int, float]:
     succ = mod.succ[row]
     if len(succ) == 1:
         k = 0
