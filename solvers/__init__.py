@@ -15,6 +15,19 @@ from ._result import AverageRewardResult, FiniteHorizonResult, LPResult, SolverR
 from .average_reward import relative_value_iteration
 from .evaluation import advantage, evaluate_policy, expected_return, q_values
 from .finite_horizon import backward_induction, evaluate_finite_horizon
+
+# learning family (solvers.learning): model-free prediction and control
+from .learning import (  # noqa: E402
+    LearningResult,
+    PredictionResult,
+    double_q_learning,
+    expected_learning_curve,
+    expected_sarsa,
+    monte_carlo_evaluation,
+    q_learning,
+    sarsa,
+    td_evaluation,
+)
 from .linear_programming import linear_programming
 from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
 from .value_iteration import value_iteration
@@ -36,4 +49,14 @@ __all__ = [
     "LPResult",
     "FiniteHorizonResult",
     "AverageRewardResult",
+    # learning family
+    "q_learning",
+    "sarsa",
+    "expected_sarsa",
+    "double_q_learning",
+    "monte_carlo_evaluation",
+    "td_evaluation",
+    "expected_learning_curve",
+    "LearningResult",
+    "PredictionResult",
 ]
