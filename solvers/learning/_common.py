@@ -111,8 +111,8 @@ class Scorer:
 
     def q_error(self, Q: FloatArray) -> FloatArray:
         """``||Q_i - Q*||_inf`` over available pairs, for ``Q [n, S, A]``."""
-        d = np.abs(Q - self.Q_star)
-        return np.where(self.mask, d, 0.0).reshape(len(Q), -1).max(axis=1)
+        d = np.abs(Q[:, self.mask] - self.Q_star[self.mask])
+        return d.max(axis=1)
 
     def greedy_value(self, Q: FloatArray) -> float:
         """``J(pi) = p0 . V^pi`` of the tie-uniform greedy policy of ``Q [S, A]``."""

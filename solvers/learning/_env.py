@@ -16,6 +16,7 @@ import copy
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from mdp import MDP, BatchSampler, MDPError
 from mdp.types import BoolArray, FloatArray, IntArray
@@ -119,28 +120,33 @@ def walkers(env: Any, runs: int, gens: list[np.random.Generator]) -> Walkers:
 
 
 class Uniforms:
-    """Per-run random streams, drawn in blocks: ``next() -> (K, R)`` uniforms.
+    """Per-run random streams, drawn in blocks: ``next() -> (u [K, R], z [R])``.
 
-    Run ``i`` draws only from its own generator, ``K`` uniforms (and one
-    normal when ``noisy``) per step in a fixed order, so a run's trajectory
-    does not depend on how many runs share the batch.
+    Run ``i`` draws only from its own generator: ``K`` uniforms per step (one
+    more when ``noisy``, turned into the reward noise ``z = Phi^{-1}(u)``), in
+    blocks of ``B`` steps as ``gen.random(B * K)``.  Since every draw is a
+    uniform from one call sequence, a run's numbers do not depend on the
+    block size nor on how many runs share the batch.
     """
 
+    B = 512
+
     def __init__(self, gens: list[np.random.Generator], K: int, noisy: bool) -> None:
-        self.gens, self.K, self.noisy = gens, K, noisy
-        R = len(gens)
-        self.B = 64  # fixed, so that the draws of a run do not depend on R
-        self.u = np.empty((self.B, K, R))
-        self.z = np.zeros((self.B, R))
+        self.gens, self.noisy = gens, noisy
+        self.K = K + (1 if noisy else 0)
+        self.R = len(gens)
         self.j = self.B
+        self.raw = np.empty((self.R, self.B, self.K))
+        self.zeros = np.zeros(self.R)
 
     def next(self) -> tuple[FloatArray, FloatArray]:
         if self.j == self.B:
             for i, g in enumerate(self.gens):
-                self.u[:, :, i] = g.random((self.B, self.K))
-                if self.noisy:
-                    self.z[:, i] = g.standard_normal(self.B)
+                self.raw[i] = g.random((self.B, self.K))
             self.j = 0
-        j = self.j
+        u = np.ascontiguousarray(self.raw[:, self.j, :].T)  # (K, R)
         self.j += 1
-        return self.u[j], self.z[j]
+        if self.noisy:
+            u[-1] = ndtri(u[-1])
+            return u, u[-1]
+        return u, self.zeros

@@ -13,14 +13,17 @@ from __future__ import annotations
 from bisect import bisect_right
 
 import numpy as np
+from scipy.special import ndtri
 
 from ._common import Progress, random_argmax
 
 
 def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
                  scorer, eval_every, progress):  # fmt: skip
-    from .control import _K, _U_EXP, _U_PICK, _U_REXP, _U_RPICK, _U_RS, _U_TR
+    from ._env import Uniforms
+    from .control import _U_EXP, _U_PICK, _U_REXP, _U_RPICK, _U_RS, _U_TR
 
+    _K = 6
     T = W._bs.tables_for_python()
     S, A = W.n_states, W.n_actions
     key, nxt, rew, std = T["key"], T["next"], T["reward"], T["std"]
@@ -50,7 +53,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
     gval = np.zeros(n_eval) if eval_every else None
     prog = Progress(method, progress)
 
-    B = 64
+    B = Uniforms.B
     blk: list[list[float]] = []
     zblk: list[float] = []
     j = B
@@ -69,9 +72,14 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         return k if k < n_p0 else n_p0 - 1
 
     # first state and action (the first row of the first block)
-    blk = gen.random((B, _K)).tolist()
-    if noisy:
-        zblk = gen.standard_normal(B).tolist()
+    KK = _K + (1 if noisy else 0)
+
+    def block():
+        raw = gen.random((B, KK))
+        z = ndtri(raw[:, -1]).tolist() if noisy else []
+        return raw.tolist(), z
+
+    blk, zblk = block()
     u = blk[0]
     j = 1
     s = reset(u[_U_RS])
@@ -83,9 +91,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
     n_trunc = 0
     while ep < episodes:
         if j == B:
-            blk = gen.random((B, _K)).tolist()
-            if noisy:
-                zblk = gen.standard_normal(B).tolist()
+            blk, zblk = block()
             j = 0
         u = blk[j]
         zz = zblk[j] if noisy else 0.0

@@ -58,9 +58,13 @@ from .schedules import as_alpha, as_epsilon
 __all__ = ["q_learning", "sarsa", "expected_sarsa", "double_q_learning"]
 
 # uniforms per step: explore, pick, transition, reset, reset-explore,
-# reset-pick, double-Q coin, double-Q tie
-_K = 8
-_U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE = range(_K)
+# reset-pick (and for double Q: coin, tie)
+_U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE = range(8)
+
+
+def _n_uniforms(method: str) -> int:
+    return 8 if method == "double-q" else 6
+
 
 _DOC_PARAMS = """
     Parameters
@@ -423,7 +427,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     trunc_count = np.zeros(R, dtype=np.int64)
     alive = np.ones(R, dtype=bool)
     eps = eps_s(ep)
-    U = Uniforms(gens, _K, W.noisy)
+    U = Uniforms(gens, _n_uniforms(method), W.noisy)
     prog = Progress(method, progress)
 
     def behaviour_rows(rows):
@@ -473,12 +477,17 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                     n, disc, g, ep_len - 1, s, a, r, s2, a2, term, end, w, bufS,
                     bufA, bufR, Qf, Qr, rS, A, update,
                 )  # fmt: skip
-        elif method == "q-learning":
-            y = rules.q_learning_target(r, g, Qr[rows2], term)
+        elif method in ("q-learning", "expected-sarsa"):
+            q2 = Qr[rows2]
+            if method == "q-learning":
+                y = rules.q_learning_target(r, g, q2, term)
+            else:
+                y = rules.expected_sarsa_target(r, g, q2, term, eps, avail_of(s2))
             update(Qf, flat, y, w)
-        elif method == "expected-sarsa":
-            y = rules.expected_sarsa_target(r, g, Qr[rows2], term, eps, avail_of(s2))
-            update(Qf, flat, y, w)
+            same = np.flatnonzero(s2 == s)  # the update changed row S' itself
+            if same.size:
+                q2[same, a[same]] = Qf[flat[same]]
+            a2 = eps_greedy(q2, avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
         else:  # double Q
             coin = u[_U_COIN] < 0.5
             qa2, qb2 = Qr[rows2], QBr[rows2]
@@ -486,7 +495,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             yb = rules.double_q_target(r, g, qa2, random_argmax(qb2, u[_U_TIE]), term)
             update(Qf, flat, ya, w * coin)
             update(QBf, flat, yb, w * ~coin)
-        if method != "sarsa":
+        if method == "double-q":
             # A' chosen after the update (Q-learning's box)
             a2 = eps_greedy(behaviour_rows(rows2), avail_of(s2), eps, u[_U_EXP],
                             u[_U_PICK])  # fmt: skip
