@@ -110,7 +110,6 @@ def expected_learning_curve(
     array([0.222, 0.131, 0.06 ])
     """
     from mdp.policy import check_policy, to_matrix
-    from solvers import evaluate_policy
 
     if method not in ("td", "mc"):
         msg = f"`method` must be 'td' or 'mc'; got {method!r}."
@@ -130,7 +129,6 @@ def expected_learning_curve(
         )
         raise MDPError(msg)
     pi_mat = to_matrix(check_policy(m, pi), A)
-    v_full = np.asarray(evaluate_policy(m, pi), dtype=np.float64)  # proper or raises
     g = m.gamma
 
     # transitions e = (s, a, s') from non-terminal s with p_e = pi(a|s) P(s'|s,a)
@@ -163,10 +161,22 @@ def expected_learning_curve(
     P_nn = np.zeros((n, n))
     np.add.at(P_nn, (s_e[live], sp_in[live]), p_e[live])
     eye = np.eye(n)
-    N = np.linalg.inv(eye - P_nn)  # expected visits (undiscounted)
+    try:
+        N = np.linalg.inv(eye - P_nn)  # expected visits (undiscounted)
+    except np.linalg.LinAlgError:
+        N = None
+    if N is None or not np.isfinite(N).all() or (N < -1e-9).any():
+        msg = (
+            "`pi` does not reach a terminal state with probability 1 from every "
+            "state; the learning curve needs episodes that end."
+        )
+        raise MDPError(msg)
     p0 = np.asarray(m.p0, dtype=np.float64)[nt]
     d = p0 @ N  # expected visits per episode
-    v = v_full[nt]
+    # V^pi on the non-terminal states: (I - gamma P_pi) v = r_pi
+    r_pi = np.zeros(n)
+    np.add.at(r_pi, s_e, p_e * r_e)
+    v = np.linalg.solve(eye - g * P_nn, r_pi)
 
     if method == "td":
         Ec, EB, Ecc, EBc, EBB = _td_moments(
