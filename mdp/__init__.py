@@ -8,7 +8,7 @@ and identity checks (:mod:`mdp.bellman`).  Imports no other mdpkit package.
 
 from __future__ import annotations
 
-from . import bellman, graph, policy, trajectory
+from . import bellman, checks, episodic, graph, linear, policy, trajectory, types
 from ._errors import ImproperPolicyError, MDPError, PolicyError
 
 # environment layer (learning family): batched sampler and Gymnasium export
@@ -23,6 +23,10 @@ __all__ = [
     "Names",
     "load",
     "bellman",
+    "checks",
+    "episodic",
+    "linear",
+    "types",
     "graph",
     "policy",
     "trajectory",

@@ -25,15 +25,26 @@ mdp.MDPError: `episodes` must be an integer >= 1; got 2.5.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ._errors import MDPError
-from .types import FloatArray, RNGLike
+from .types import BoolArray, FloatArray, RNGLike
 
-if TYPE_CHECKING:
-    from .model import MDP
+
+class _Model(Protocol):
+    """What the vector checks read of an MDP (no import of :mod:`mdp.model`)."""
+
+    @property
+    def n_states(self) -> int: ...
+    @property
+    def n_actions(self) -> int: ...
+    @property
+    def terminal(self) -> BoolArray: ...
+    @property
+    def action_mask(self) -> BoolArray: ...
+
 
 __all__ = [
     "check_gamma",
@@ -46,7 +57,30 @@ __all__ = [
     "check_state",
     "state_vector",
     "q_table",
+    "format_states",
 ]
+
+
+def format_states(idx: Any, n_actions: int | None = None, limit: int = 5) -> str:
+    """Name the first few flat indices as states, or as (state, action) pairs.
+
+    For error messages: ``format_states([3, 7])`` is ``"state 3, state 7"``.
+
+    >>> format_states([1, 2, 9], n_actions=4)
+    '(state 0, action 1), (state 0, action 2), (state 2, action 1)'
+    >>> format_states(range(8))
+    'state 0, state 1, state 2, state 3, state 4 and 3 more'
+    """
+    flat = np.asarray(idx).ravel()
+    shown = flat[:limit]
+    if n_actions is None:
+        parts = [f"state {int(i)}" for i in shown]
+    else:
+        parts = [
+            f"(state {int(i) // n_actions}, action {int(i) % n_actions})" for i in shown
+        ]
+    more = f" and {flat.size - limit} more" if flat.size > limit else ""
+    return ", ".join(parts) + more
 
 
 def _is_number(x: Any) -> bool:
@@ -200,7 +234,7 @@ def check_state(s: Any, n_states: int, name: str = "s") -> int:
 
 
 def state_vector(
-    m: MDP, x: Any, name: str, *, zero_on_terminal: bool = False
+    m: _Model, x: Any, name: str, *, zero_on_terminal: bool = False
 ) -> FloatArray:
     """``x`` as a finite float array ``(S,)`` (a copy).
 
@@ -229,7 +263,7 @@ def state_vector(
     return v
 
 
-def q_table(m: MDP, Q: Any, name: str = "Q") -> FloatArray:
+def q_table(m: _Model, Q: Any, name: str = "Q") -> FloatArray:
     """``Q`` as a float array ``(S, A)`` (a copy): finite on available pairs.
 
     Unavailable pairs (``action_mask`` False) may hold anything, ``-inf``

@@ -36,17 +36,19 @@ from scipy.sparse import csgraph
 
 from . import _structure
 from ._errors import MDPError
-from ._linear import policy_matrices
 
 if TYPE_CHECKING:
     import networkx as nx
-from .model import MDP, STOCHASTIC_ATOL
-from .policy import check_policy, to_matrix
+from ._validate import STOCHASTIC_ATOL
+from .model import MDP
+from .policy import check_policy, policy_matrices, to_matrix
 from .types import BoolArray, IntArray
 
 __all__ = [
     "to_networkx",
     "reachable_states",
+    "states_reaching",
+    "closed_classes",
     "communicating_classes",
     "recurrent_classes",
     "transient_states",
@@ -236,6 +238,54 @@ def reachable_states(
     G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
     # reachable from src in G  <=>  reaches src in the reversed graph
     return np.flatnonzero(_structure.can_reach(sp.csr_array(G.T), src))
+
+
+def states_reaching(
+    m: MDP, targets: npt.ArrayLike, *, policy: npt.ArrayLike | None = None
+) -> np.ndarray:
+    """States with a path to some state of ``targets``: bool array ``(S,)``.
+
+    Paths use every available action (or only ``policy``'s when given); a
+    target reaches itself.  The reverse question of :func:`reachable_states`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 1, 3)); P[0, 0, 1] = P[1, 0, 1] = P[2, 0, 2] = 1
+    >>> m = MDP(P, np.zeros((3, 1)), gamma=0.9)
+    >>> states_reaching(m, [1])
+    array([ True,  True, False])
+    """
+    S = m.n_states
+    tgt = np.zeros(S, dtype=bool)
+    tgt[_state_indices(m, targets, "targets")] = True
+    G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
+    return _structure.can_reach(G, tgt)
+
+
+def closed_classes(
+    m: MDP, policy: npt.ArrayLike | None = None
+) -> tuple[int, IntArray, BoolArray]:
+    """Strongly connected classes and which of them are closed (csgraph, fast).
+
+    Returns ``(n, labels, closed)``: ``n`` classes, ``labels (S,)`` the class
+    of each state, ``closed (n,)`` True for a class no available action (or
+    no move of ``policy``) can leave.  Closed classes of a policy's chain are
+    its recurrent classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 1, 3)); P[0, 0, 1] = P[1, 0, 1] = P[2, 0, 2] = 1
+    >>> n, labels, closed = closed_classes(MDP(P, np.zeros((3, 1)), gamma=0.9))
+    >>> n, int(closed.sum())
+    (3, 2)
+    """
+    G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
+    n, labels, closed = _structure.closed_classes(G)
+    return n, labels, closed
 
 
 def communicating_classes(m: MDP) -> list[IntArray]:

@@ -12,12 +12,22 @@ solves.
 from __future__ import annotations
 
 from ._result import AverageRewardResult, FiniteHorizonResult, LPResult, SolverResult
-from .average_reward import relative_value_iteration
-from .evaluation import advantage, evaluate_policy, expected_return, q_values
-from .finite_horizon import backward_induction, evaluate_finite_horizon
+from .exact import (
+    advantage,
+    backward_induction,
+    evaluate_finite_horizon,
+    evaluate_policy,
+    expected_return,
+    linear_programming,
+    modified_policy_iteration,
+    policy_iteration,
+    q_values,
+    relative_value_iteration,
+    value_iteration,
+)
 
 # learning family (solvers.learning): model-free prediction and control
-from .learning import (  # noqa: E402
+from .learning import (
     LearningResult,
     PredictionResult,
     double_q_learning,
@@ -28,9 +38,6 @@ from .learning import (  # noqa: E402
     sarsa,
     td_evaluation,
 )
-from .linear_programming import linear_programming
-from .policy_iteration import modified_policy_iteration, policy_iteration, proper_policy
-from .value_iteration import value_iteration
 
 __all__ = [
     "evaluate_policy",
@@ -40,7 +47,6 @@ __all__ = [
     "value_iteration",
     "policy_iteration",
     "modified_policy_iteration",
-    "proper_policy",
     "linear_programming",
     "backward_induction",
     "evaluate_finite_horizon",

@@ -32,7 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from mdp import MDP, MDPError, _structure
+from mdp import MDP, MDPError
+from mdp.graph import reachable_states, states_reaching
 from mdp.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -607,11 +608,11 @@ class GridWorld:
         goal = self._kind_code[self._cells[:, 0], self._cells[:, 1]] == _GOAL
         if not goal.any():
             return
-        G = _structure.state_graph(m.P, m.n_actions)
         start = m.p0 > 0
-        reached = _structure.can_reach(sp.csr_array(G.T), start)
+        reached = np.zeros(m.n_states, dtype=bool)
+        reached[reachable_states(m)] = True
         lost_goals = np.flatnonzero(goal & ~reached)
-        stuck = np.flatnonzero(start & ~_structure.can_reach(G, goal))
+        stuck = np.flatnonzero(start & ~states_reaching(m, goal))
         problems = []
         if lost_goals.size:
             problems.append(

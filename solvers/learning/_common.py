@@ -102,7 +102,7 @@ class Scorer:
         self.J_star = float(m.p0 @ self.V_star)
         self._proper = None
         if m.gamma == 1.0:
-            from solvers import proper_policy
+            from mdp.episodic import proper_policy
 
             try:
                 self._proper = np.eye(m.n_actions)[proper_policy(m)]

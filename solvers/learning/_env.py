@@ -119,6 +119,16 @@ def walkers(env: Any, runs: int, gens: list[np.random.Generator]) -> Walkers:
     raise MDPError(msg)
 
 
+# control: uniforms per step: explore, pick, transition, reset, reset-explore,
+# reset-pick (and for double Q: coin, tie)
+_U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE = range(8)
+
+
+def n_uniforms(method: str) -> int:
+    """Uniforms per step of a control learner."""
+    return 8 if method == "double-q" else 6
+
+
 class Uniforms:
     """Per-run random streams, drawn in blocks: ``next() -> (u [K, R], z [R])``.
 

@@ -16,14 +16,22 @@ import numpy as np
 from scipy.special import ndtri
 
 from ._common import Progress, random_argmax
+from ._env import (
+    _U_EXP,
+    _U_PICK,
+    _U_REXP,
+    _U_RPICK,
+    _U_RS,
+    _U_TR,
+    Uniforms,
+    n_uniforms,
+)
 
 
 def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
                  scorer, eval_every, progress):  # fmt: skip
-    from ._env import Uniforms
-    from .control import _U_EXP, _U_PICK, _U_REXP, _U_RPICK, _U_RS, _U_TR
 
-    _K = 6
+    _K = n_uniforms(method)
     T = W._bs.tables_for_python()
     S, A = W.n_states, W.n_actions
     key, nxt, rew, std = T["key"], T["next"], T["reward"], T["std"]

@@ -50,20 +50,25 @@ from ._common import (
     random_argmax,
     warn_truncated,
 )
-from ._env import SamplerWalkers, Uniforms, walkers
+from ._env import (
+    _U_COIN,
+    _U_EXP,
+    _U_PICK,
+    _U_REXP,
+    _U_RPICK,
+    _U_RS,
+    _U_TIE,
+    _U_TR,
+    SamplerWalkers,
+    Uniforms,
+    n_uniforms,
+    walkers,
+)
 from ._fast import fast_control
 from ._result import LearningResult
 from .schedules import as_alpha, as_epsilon
 
 __all__ = ["q_learning", "sarsa", "expected_sarsa", "double_q_learning"]
-
-# uniforms per step: explore, pick, transition, reset, reset-explore,
-# reset-pick (and for double Q: coin, tie)
-_U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE = range(8)
-
-
-def _n_uniforms(method: str) -> int:
-    return 8 if method == "double-q" else 6
 
 
 _DOC_PARAMS = """
@@ -427,7 +432,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     trunc_count = np.zeros(R, dtype=np.int64)
     alive = np.ones(R, dtype=bool)
     eps = eps_s(ep)
-    U = Uniforms(gens, _n_uniforms(method), W.noisy)
+    U = Uniforms(gens, n_uniforms(method), W.noisy)
     prog = Progress(method, progress)
 
     def behaviour_rows(rows):

@@ -1,4 +1,4 @@
-"""Exact policy evaluation :func:`mdp._linear.solve_policy_value`: the three
+"""Exact policy evaluation :func:`mdp.linear.solve_policy_value`: the three
 methods, gamma = 1 and proper policies, a closed form, and trajectories."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdp import MDP, ImproperPolicyError, MDPError, PolicyError
-from mdp import _linear as lin
+from mdp import MDP, ImproperPolicyError, MDPError, PolicyError, episodic
+from mdp import linear as lin
+from mdp.episodic import improper_states
+from mdp.policy import policy_matrices
 from tests.reference import dense_policy_value
 from tests.strategies import mdp_and_policy
 
@@ -44,7 +46,7 @@ def test_solve_does_not_modify_the_policy():
     m = MDP(P, R=np.zeros(2), gamma=0.5)
     pi = np.array([[1.0, 0.0], [1.0, 0.0]])
     lin.solve_policy_value(m, pi)
-    lin.policy_matrices(m, pi)
+    policy_matrices(m, pi)
     np.testing.assert_array_equal(pi, [[1.0, 0.0], [1.0, 0.0]])
 
 
@@ -142,7 +144,7 @@ def test_gamma_one_improper_policy_names_the_states():
             lin.solve_policy_value(m, [1, 1, 0], method=method)
     assert issubclass(ImproperPolicyError, MDPError)
     np.testing.assert_array_equal(
-        lin.improper_states(m, lin.policy_matrices(m, np.array([1, 1, 0]))[0]), [0, 1]
+        improper_states(m, policy_matrices(m, np.array([1, 1, 0]))[0]), [0, 1]
     )
 
 
@@ -165,17 +167,13 @@ def test_gamma_one_without_terminal_states():
     m = two_state(1.0)
     with pytest.raises(
         ImproperPolicyError,
-        match=re.escape(
-            "gamma = 1 and the MDP has no terminal states, so V^pi is infinite or "
-            "undefined. Use gamma < 1, add terminal states, or use "
-            "solvers.relative_value_iteration for the average reward."
-        ),
+        match=re.escape(episodic.NO_TERMINAL_MESSAGE),
     ):
         lin.solve_policy_value(m, [0, 0])
 
 
 def test_all_states_terminal():
-    m = MDP(np.zeros((2, 1, 2)), R=np.zeros(2), gamma=1.0, terminal=[0, 1])
+    m = MDP(np.zeros((2, 1, 2)), R=np.zeros(2), gamma=1.0, terminal=[True, True])
     V, info = lin.solve_policy_value(m, [0, 0])
     assert V.tolist() == [0.0, 0.0] and info.method == "direct"
 

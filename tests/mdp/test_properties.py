@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mdp import bellman
-from mdp._linear import solve_policy_value
+from mdp.linear import solve_policy_value
 from mdp.policy import greedy, to_matrix
 from tests.reference import (
     brute_force_optimum,

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdp import MDP
-from mdp._linear import improper_states, policy_matrices
+from mdp.episodic import improper_states
+from mdp.policy import policy_matrices
 from tests.reference import all_deterministic_policies
 from tests.strategies import REWARD_FORMS, mdps, policies, proper_mdps
 

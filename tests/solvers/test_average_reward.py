@@ -296,5 +296,5 @@ def test_bad_tol_and_max_iter():
     m = garnet(3, 2, 2, seed=0)
     with pytest.raises(MDPError, match=r"`tol` must be a positive, finite number"):
         relative_value_iteration(m, tol=-1.0)
-    with pytest.raises(MDPError, match=r"`max_iter` must be a positive integer"):
+    with pytest.raises(MDPError, match=r"`max_iter` must be an integer >= 1"):
         relative_value_iteration(m, max_iter=0)

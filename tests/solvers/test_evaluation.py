@@ -286,7 +286,9 @@ def test_input_errors():
         MDPError, match=r"`tol` must be a positive, finite number; got 0"
     ):
         evaluate_policy(m, [0] * 4, tol=0)
-    with pytest.raises(MDPError, match=r"`tol` must be a positive number; got 'x'"):
+    with pytest.raises(
+        MDPError, match=r"`tol` must be a positive, finite number; got 'x'"
+    ):
         evaluate_policy(m, [0] * 4, tol="x")
     with pytest.raises(MDPError, match=r"`V0` has shape \(3,\); expected \(4,\)"):
         evaluate_policy(m, [0] * 4, method="krylov", V0=[0.0, 0.0, 0.0])
@@ -382,13 +384,13 @@ def test_krylov_accuracy_contract_on_a_large_garnet(big_garnet, tol):
 
 
 def test_auto_falls_back_to_lu_when_krylov_stalls(monkeypatch):
-    import mdp._linear as lin
+    import mdp.linear as lin
     from worlds import GridWorld
 
     n = 20
     rows = ["S" + "." * (n - 1)] + ["." * n] * (n - 2) + ["." * (n - 1) + "G"]
     m = GridWorld(rows, step_reward=-1.0, slip=0.1, gamma=1.0).mdp
-    from solvers import proper_policy
+    from mdp.episodic import proper_policy
 
     pi = proper_policy(m)
     V_lu = evaluate_policy(m, pi, method="direct")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mdp import MDP
-from solvers import _kernels
-from solvers._kernels import AffineCSR, Backup
+from solvers.exact import _kernels
+from solvers.exact._kernels import AffineCSR, Backup
 from worlds import garnet
 
 

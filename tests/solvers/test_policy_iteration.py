@@ -18,11 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mdp import MDP, ImproperPolicyError, MDPError, PolicyError, bellman
+from mdp.episodic import proper_policy
 from solvers import (
     evaluate_policy,
     modified_policy_iteration,
     policy_iteration,
-    proper_policy,
     value_iteration,
 )
 from tests.reference import all_deterministic_policies, brute_force_optimum, dense
@@ -202,8 +202,8 @@ def test_pi0_is_used_and_validated():
             r"`eval_method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'",
         ),
         ({"tol": 0.0}, r"`tol` must be a positive, finite number; got 0.0"),
-        ({"max_iter": 0}, r"`max_iter` must be a positive integer; got 0"),
-        ({"max_iter": 1.5}, r"`max_iter` must be a positive integer; got 1.5"),
+        ({"max_iter": 0}, r"`max_iter` must be an integer >= 1; got 0"),
+        ({"max_iter": 1.5}, r"`max_iter` must be an integer >= 1; got 1.5"),
     ],
 )
 def test_pi_parameter_errors(kwargs, pattern):
@@ -228,7 +228,7 @@ def test_pi_parameter_errors(kwargs, pattern):
             r"`m_sweeps` must be a non-negative integer or inf; got 'all'",
         ),
         ({"tol": -1.0}, r"`tol` must be a positive, finite number; got -1.0"),
-        ({"max_iter": np.inf}, r"`max_iter` must be a positive integer; got inf"),
+        ({"max_iter": np.inf}, r"`max_iter` must be an integer >= 1; got inf"),
         ({"V0": [1.0]}, r"`V0` has shape \(1,\); expected \(2,\)"),
         ({"V0": [0.0, np.nan]}, r"`V0` is not finite at state 1"),
     ],
@@ -307,9 +307,7 @@ def test_no_proper_policy_names_the_states():
     with pytest.raises(MDPError, match=pattern):
         policy_iteration(m)
     no_terminal = MDP(np.ones((2, 1, 2)) / 2, R=[1.0, 0.0], gamma=1.0)
-    with pytest.raises(
-        MDPError, match="no terminal state: with gamma = 1 no policy is proper"
-    ):
+    with pytest.raises(MDPError, match="gamma = 1 and the MDP has no terminal states"):
         policy_iteration(no_terminal)
     # with gamma < 1 the same MDP is fine
     assert policy_iteration(m.replace(gamma=0.9)).converged

@@ -35,8 +35,8 @@ from mdp.checks import check_gamma, state_vector
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray
 
-from ._common import check_mdp
-from ._result import FiniteHorizonResult
+from .._iv import check_mdp
+from .._result import FiniteHorizonResult
 
 __all__ = ["backward_induction", "evaluate_finite_horizon"]
 

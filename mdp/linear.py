@@ -1,6 +1,6 @@
 """Exact policy evaluation: the linear system ``(I - gamma P_pi) V = r_pi``.
 
-Internal to :mod:`mdp` so that :func:`mdp.bellman.verify` can evaluate a
+In :mod:`mdp` (public, not in :mod:`solvers`) so that :func:`mdp.bellman.verify` can evaluate a
 greedy policy without importing :mod:`solvers` (layers point down only);
 :func:`solvers.evaluate_policy` is the public front end.
 """
@@ -16,10 +16,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from . import _structure
-from ._errors import ImproperPolicyError, MDPError
-from .model import MDP, _where
-from .policy import check_policy, greedy
+from ._errors import MDPError
+from .episodic import check_proper
+from .model import MDP
+from .policy import check_policy, policy_matrices
 from .types import FloatArray
 
 #: ``auto`` uses a sparse LU when the system has at most this many unknowns...
@@ -42,59 +42,6 @@ class SolveInfo:
     iterations: int
     error_bound: float
     elapsed: float
-
-
-def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:
-    """``P_pi [S, S]`` and ``r_pi [S]`` of a (validated) policy.
-
-    ``P_pi(s'|s) = sum_a pi(a|s) P(s'|s,a)``, ``r_pi(s) = sum_a pi(a|s) r(s,a)``.
-    """
-    S, A = m.n_states, m.n_actions
-    arr = np.asarray(pi)
-    if arr.ndim == 1:
-        rows = np.arange(S) * A + arr
-        return sp.csr_array(m.P[rows]), m.r[np.arange(S), arr]
-    # D [S, S*A] with D[s, s*A + a] = pi(a|s); a copy, as eliminate_zeros()
-    # compacts D.data in place and must not write into the caller's policy
-    D = sp.csr_array(
-        (
-            np.array(arr, dtype=np.float64).ravel(),
-            np.arange(S * A),
-            np.arange(0, S * A + 1, A),
-        ),
-        shape=(S, S * A),
-    )
-    D.eliminate_zeros()
-    return sp.csr_array(D @ m.P), (arr * m.r).sum(axis=1)
-
-
-def improper_states(m: MDP, P_pi: sp.csr_array) -> np.ndarray:
-    """Non-terminal states from which ``P_pi`` never reaches a terminal state."""
-    G = sp.csr_array(P_pi, copy=True)
-    G.data = (G.data > 0).astype(np.int8)
-    reach = _structure.can_reach(G, m.terminal)
-    return np.flatnonzero(~reach & ~m.terminal)
-
-
-def check_proper(m: MDP, P_pi: sp.csr_array) -> None:
-    """With ``gamma = 1``, raise unless ``P_pi`` reaches a terminal w.p. 1."""
-    if m.gamma < 1.0:
-        return
-    if not m.terminal.any():
-        msg = (
-            "gamma = 1 and the MDP has no terminal states, so V^pi is infinite or "
-            "undefined. Use gamma < 1, add terminal states, or use "
-            "solvers.relative_value_iteration for the average reward."
-        )
-        raise ImproperPolicyError(msg)
-    bad = improper_states(m, P_pi)
-    if bad.size:
-        msg = (
-            f"with gamma = 1 the policy never reaches a terminal state from "
-            f"{_where(bad)}: its value is undefined. Use a proper policy (one "
-            f"that terminates with probability 1) or gamma < 1."
-        )
-        raise ImproperPolicyError(msg)
 
 
 def choose_method(M: sp.csr_array) -> str:
@@ -259,33 +206,3 @@ def solve_policy_value(
     bound = res / (1.0 - g) if g < 1.0 else float("nan")
     V[live] = x
     return V, SolveInfo(method, res, iters, bound, time.perf_counter() - t0)
-
-
-def proper_greedy(m: MDP, q: FloatArray, tol: float = 0.0) -> np.ndarray:
-    """The greedy policy of ``q``, preferring among ties actions that terminate.
-
-    With ``gamma = 1`` the lowest-index greedy action can loop forever at zero
-    cost (stay put instead of stepping into the goal) although a tied action
-    reaches a terminal state; then ``V*`` is attained only by the latter.  Among
-    the actions within ``tol`` of the maximum, each state takes the lowest-index
-    one that moves (with positive probability) one step closer to a terminal
-    state along tied actions, where such an action exists.
-    """
-    mu = greedy(q)
-    if m.gamma < 1.0 or not m.terminal.any():
-        return mu
-    S, A = m.n_states, m.n_actions
-    P_mu, _ = policy_matrices(m, mu)
-    if improper_states(m, P_mu).size == 0:
-        return mu
-    ties = greedy(q, spread_ties=True, tol=tol) > 0
-    d = _structure.distance_to(_structure.state_graph(m.P, A, ties), m.terminal)
-    coo = m.P.tocoo()
-    src = coo.row // A
-    closer = (coo.data > 0) & np.isfinite(d[src]) & (d[coo.col] == d[src] - 1)
-    closer &= ties.ravel()[coo.row]
-    good = np.zeros(S * A, dtype=bool)
-    good[coo.row[closer]] = True
-    good = good.reshape(S, A)
-    has = good.any(axis=1) & ~m.terminal
-    return np.where(has, good.argmax(axis=1), mu).astype(np.intp)

@@ -42,22 +42,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mdp import MDP, MDPError
-from mdp._linear import proper_greedy
+from mdp import MDP
+from mdp.checks import check_int
+from mdp.episodic import proper_greedy, require_proper_policy
 from mdp.types import FloatArray
 
-from ._common import (
-    Progress,
-    check_episodic,
-    check_max_iter,
-    check_mdp,
-    check_tol,
-    initial_values,
-    macqueen,
-    polish_undiscounted,
-)
+from .._iv import check_max_iter, check_mdp, check_tol, initial_values
+from .._result import SolverResult, warn_not_converged
+from .._status import Progress
+from ._bounds import macqueen, polish_undiscounted
 from ._kernels import Backup
-from ._result import SolverResult, warn_not_converged
 
 __all__ = ["value_iteration"]
 
@@ -132,18 +126,11 @@ def value_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
-    check_episodic(m)
+    require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
     if gauss_seidel:
-        try:
-            blocks = int(n_blocks)
-        except (TypeError, ValueError, OverflowError) as exc:
-            msg = f"`n_blocks` must be a positive integer; got {n_blocks!r}."
-            raise MDPError(msg) from exc
-        if blocks < 1 or blocks != n_blocks:
-            msg = f"`n_blocks` must be a positive integer; got {n_blocks!r}."
-            raise MDPError(msg)
+        blocks = check_int(n_blocks, "n_blocks")
         V, residuals, k, status, bound, err = _vi_gauss_seidel(
             m, V, tol, max_iter, blocks, callback, progress
         )

@@ -38,99 +38,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from mdp import MDP, ImproperPolicyError, MDPError, _structure
-from mdp._linear import (
-    choose_method,
-    policy_matrices,
-    proper_greedy,
-    solve_policy_value,
-)
-from mdp.model import _where
-from mdp.policy import check_policy
+from mdp import MDP, ImproperPolicyError, MDPError
+from mdp.episodic import proper_greedy, proper_policy, require_proper_policy
+from mdp.linear import choose_method, solve_policy_value
+from mdp.policy import check_policy, policy_matrices
 from mdp.types import FloatArray, IntArray
 
-from ._common import (
-    Progress,
-    check_episodic,
-    check_max_iter,
-    check_mdp,
-    check_tol,
-    initial_values,
-    macqueen,
-    polish_undiscounted,
-)
+from .._iv import check_max_iter, check_mdp, check_tol, initial_values
+from .._result import SolverResult, warn_not_converged
+from .._status import Progress
+from ._bounds import macqueen, polish_undiscounted
 from ._kernels import Backup
-from ._result import SolverResult, warn_not_converged
 
-__all__ = ["policy_iteration", "modified_policy_iteration", "proper_policy"]
-
-
-def proper_policy(m: MDP) -> IntArray:
-    """A deterministic policy that reaches a terminal state with probability 1.
-
-    Each state takes an action with a successor one step closer (in the graph
-    of all available transitions) to the terminal set, so from every state a
-    terminal state is reached with positive probability within ``S`` steps,
-    hence with probability 1.  Needed to start policy iteration when
-    ``gamma = 1``.
-
-    Raises
-    ------
-    MDPError
-        If no terminal state exists or some states cannot reach one under any
-        actions (then no proper policy exists); the message names them.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from mdp import MDP
-    >>> from solvers import proper_policy
-    >>> P = np.zeros((3, 2, 3))
-    >>> P[:, 0, :] = np.eye(3)                  # action 0: stay
-    >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
-    >>> m = MDP(P, np.zeros((3, 2)), gamma=1.0, terminal=[2])
-    >>> proper_policy(m)
-    array([1, 1, 0])
-    """
-    m = check_mdp(m)
-    S, A = m.n_states, m.n_actions
-    if not m.terminal.any():
-        msg = "no terminal state: with gamma = 1 no policy is proper (none terminates)."
-        raise MDPError(msg)
-    G = _structure.state_graph(m.P, A, m.action_mask)
-    dist = _structure.distance_to(G, m.terminal)
-    stuck = np.flatnonzero(~np.isfinite(dist))
-    if stuck.size:
-        msg = (
-            f"no proper policy exists: {_where(stuck)} cannot reach a terminal "
-            f"state under any actions, so with gamma = 1 their values are undefined. "
-            f"Use gamma < 1, or make a terminal state reachable."
-        )
-        raise MDPError(msg)
-    # for each (s, a): the closest successor's distance to the terminal set
-    P = m.P
-    succ_dist = dist[P.indices]
-    row_len = np.diff(P.indptr)
-    best = np.full(S * A, np.inf)
-    nonempty = row_len > 0
-    best[nonempty] = np.minimum.reduceat(succ_dist, P.indptr[:-1][nonempty])
-    best[~m.action_mask.ravel()] = np.inf
-    # among the actions with a successor one step closer, the one that moves
-    # closer with the highest probability (a far better start than the first)
-    src = np.repeat(np.arange(S * A) // A, row_len)
-    closer = np.zeros(S * A)
-    closer[nonempty] = np.add.reduceat(
-        P.data * (succ_dist < dist[src]), P.indptr[:-1][nonempty]
-    )
-    best_sa = best.reshape(S, A)
-    eligible = best_sa == best_sa.min(axis=1, keepdims=True)
-    pi = np.argmax(np.where(eligible, closer.reshape(S, A), -1.0), axis=1).astype(
-        np.intp
-    )
-    # terminal states: first available action
-    t = m.terminal
-    pi[t] = np.argmax(m.action_mask[t], axis=1)
-    return pi
+__all__ = ["policy_iteration", "modified_policy_iteration"]
 
 
 def _initial_policy(m: MDP, pi0: Any) -> IntArray:
@@ -410,7 +330,7 @@ def modified_policy_iteration(
     if not sweeps >= 0 or (np.isfinite(sweeps) and sweeps != int(sweeps)):  # NaN too
         msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
         raise MDPError(msg)
-    check_episodic(m)
+    require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("modified_policy_iteration", verbose)
     g = m.gamma

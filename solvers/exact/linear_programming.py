@@ -44,15 +44,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from mdp import MDP, MDPError, _structure
-from mdp._errors import ImproperPolicyError
-from mdp._linear import proper_greedy, solve_policy_value
+from mdp import MDP, ImproperPolicyError, MDPError
 from mdp.bellman import q_from_v
-from mdp.model import _where
+from mdp.episodic import proper_greedy, require_proper_policy
+from mdp.linear import solve_policy_value
 from mdp.types import FloatArray
 
-from ._common import Progress, check_mdp
-from ._result import LPResult
+from .._iv import check_mdp
+from .._result import LPResult
+from .._status import Progress
 
 __all__ = ["linear_programming"]
 
@@ -194,7 +194,7 @@ def linear_programming(
     progress = Progress("linear_programming", verbose)
     S, A, g = m.n_states, m.n_actions, m.gamma
     if g == 1.0:
-        _check_ssp(m)
+        require_proper_policy(m)
 
     live = ~m.terminal
     n = int(live.sum())
@@ -318,27 +318,6 @@ def _bellman_residual(m: MDP, V: FloatArray, Q: FloatArray) -> float:
     if not m.n_states:
         return 0.0
     return float(np.abs(np.where(~m.terminal, Q.max(axis=1), 0.0) - V).max())
-
-
-def _check_ssp(m: MDP) -> None:
-    """With ``gamma = 1`` a proper policy must exist from every state."""
-    if not m.terminal.any():
-        msg = (
-            "gamma = 1 and the MDP has no terminal states: the total reward of "
-            "every policy is infinite or undefined, so V* does not exist. Use "
-            "gamma < 1, add terminal states, or use "
-            "solvers.relative_value_iteration for the average reward."
-        )
-        raise MDPError(msg)
-    G = _structure.state_graph(m.P, m.n_actions, m.action_mask)
-    stuck = np.flatnonzero(~_structure.can_reach(G, m.terminal) & ~m.terminal)
-    if stuck.size:
-        msg = (
-            f"gamma = 1 and no proper policy exists: {_where(stuck)} cannot reach "
-            f"a terminal state under any actions, so V* is undefined there. Use "
-            f"gamma < 1, or make a terminal state reachable."
-        )
-        raise MDPError(msg)
 
 
 def _constraints(

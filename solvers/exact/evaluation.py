@@ -25,12 +25,12 @@ from __future__ import annotations
 import numpy.typing as npt
 
 from mdp import MDP
-from mdp._linear import SolveInfo, solve_policy_value
 from mdp.bellman import q_from_v
 from mdp.checks import state_vector
+from mdp.linear import SolveInfo, solve_policy_value
 from mdp.types import FloatArray
 
-from ._common import check_mdp, check_tol
+from .._iv import check_mdp, check_tol
 
 __all__ = ["evaluate_policy", "q_values", "advantage", "expected_return"]
 
@@ -73,7 +73,7 @@ def evaluate_policy(
     V0 : array_like (S,), optional
         Starting guess for the iterative methods.
     return_info : bool
-        Also return a :class:`~mdp._linear.SolveInfo` (method used, residual
+        Also return a :class:`~mdp.linear.SolveInfo` (method used, residual
         ``||r_pi - (I - gamma P_pi) V||_inf``, iterations, error bound, seconds).
 
     Returns

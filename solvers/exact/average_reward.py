@@ -60,11 +60,13 @@ from typing import Any
 
 import numpy as np
 
-from mdp import MDP, MDPError, _structure
+from mdp import MDP, MDPError
+from mdp.graph import closed_classes
 from mdp.types import IntArray
 
-from ._common import Progress, check_max_iter, check_mdp, check_tol
-from ._result import AverageRewardResult, warn_not_converged
+from .._iv import check_max_iter, check_mdp, check_tol
+from .._result import AverageRewardResult, warn_not_converged
+from .._status import Progress
 
 __all__ = ["relative_value_iteration"]
 
@@ -257,8 +259,7 @@ def _check_tau(tau: Any) -> float:
 
 def _check_single_closed_class(m: MDP) -> None:
     """Two closed classes in the graph of all transitions: multichain for every policy."""
-    G = _structure.state_graph(m.P, m.n_actions, m.action_mask)
-    n, labels, closed = _structure.closed_classes(G)
+    n, labels, closed = closed_classes(m)
     which = np.flatnonzero(closed)
     if which.size < 2:
         return
@@ -281,8 +282,5 @@ def _check_single_closed_class(m: MDP) -> None:
 
 def _recurrent_classes(m: MDP, policy: IntArray) -> int:
     """Number of recurrent (closed) classes of the chain ``P_pi``."""
-    S, A = m.n_states, m.n_actions
-    P_pi = m.P[np.arange(S) * A + policy]
-    G = _structure.state_graph(P_pi, 1)
-    _, _, closed = _structure.closed_classes(G)
+    _, _, closed = closed_classes(m, policy)
     return int(closed.sum())
