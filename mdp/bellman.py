@@ -30,12 +30,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import ImproperPolicyError, MDPError
-from .checks import state_vector
+from ._errors import ImproperPolicyError, MDPError, PolicyError
+from .checks import check_tol, q_table, state_vector
 from .episodic import check_proper, proper_greedy
 from .linear import solve_policy_value
 from .model import MDP
-from .policy import check_policy, policy_matrices, to_matrix
+from .policy import _check_q as _check_q_alone
+from .policy import _policy_layout, check_policy, policy_matrices, to_matrix
 from .types import FloatArray
 
 __all__ = [
@@ -56,17 +57,7 @@ def _check_v(m: MDP, V: npt.ArrayLike, name: str = "V") -> FloatArray:
 
 
 def _check_q(m: MDP, Q: npt.ArrayLike, name: str = "Q") -> FloatArray:
-    q = np.asarray(Q, dtype=np.float64)
-    S, A = m.n_states, m.n_actions
-    if q.shape != (S, A):
-        msg = f"`{name}` has shape {q.shape}; expected (S, A) = ({S}, {A})."
-        raise MDPError(msg)
-    bad = ~np.isfinite(q) & m.action_mask
-    if bad.any():
-        s, a = (int(i) for i in np.argwhere(bad)[0])
-        msg = f"`{name}` is not finite at (state {s}, action {a}), an available action."
-        raise MDPError(msg)
-    return np.where(m.action_mask, q, -np.inf)
+    return q_table(m, Q, name)
 
 
 def q_from_v(m: MDP, V: npt.ArrayLike) -> FloatArray:
@@ -107,10 +98,23 @@ def v_from_q(Q: npt.ArrayLike, pi: npt.ArrayLike) -> FloatArray:
     >>> v_from_q([[1.0, 3.0]], [1])
     array([3.])
     """
-    q = np.asarray(Q, dtype=np.float64)
-    p = np.asarray(pi)
+    q = _check_q_alone(Q)
+    S, A = q.shape
+    p = _policy_layout(pi)
+    if p.shape[0] != S or (p.ndim == 2 and p.shape[1] != A):
+        want = f"({S},) or ({S}, {A})"
+        msg = (
+            f"`pi` has shape {p.shape} but `Q` has shape {q.shape}; expected a "
+            f"policy of shape {want}."
+        )
+        raise PolicyError(msg)
     if p.ndim == 1:
-        return q[np.arange(q.shape[0]), p.astype(np.intp)]
+        if p.dtype.kind not in "iu" or (p < 0).any() or (p >= A).any():
+            msg = (
+                f"deterministic `pi` must hold actions in 0..{A - 1}; got {p.tolist()}."
+            )
+            raise PolicyError(msg)
+        return q[np.arange(S), p.astype(np.intp)]
     return (np.where(p > 0, q, 0.0) * p).sum(axis=1)
 
 
@@ -342,6 +346,18 @@ def verify(
     >>> bellman.verify(m, V_star=V_star + [0.0, 0.1]).ok
     False
     """
+    tol = check_tol(tol)
+    if (
+        pi is not None
+        and V is None
+        and Q is None
+        and (V_star is not None or Q_star is not None)
+    ):
+        msg = (
+            "`pi` is checked with its own V^pi / Q^pi (`V=`, `Q=`); to check a "
+            "claimed optimal policy against V_star / Q_star pass it as `pi_star=`."
+        )
+        raise MDPError(msg)
     if pi is None and (V is not None or Q is not None):
         msg = "`V` and `Q` are checked as V^pi and Q^pi: pass the policy `pi` too."
         raise MDPError(msg)

@@ -39,7 +39,8 @@ from ._errors import MDPError
 
 if TYPE_CHECKING:
     import networkx as nx
-from .model import MDP, STOCHASTIC_ATOL
+from ._validate import STOCHASTIC_ATOL
+from .model import MDP
 from .policy import check_policy, policy_matrices, to_matrix
 from .types import BoolArray, IntArray
 

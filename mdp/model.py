@@ -15,35 +15,34 @@ Layout (stated once, used everywhere)
 * ``action_mask [S, A]`` (bool) marks the available actions; rows of ``P``
   for unavailable pairs are ignored.
 
-Terminal rows: the rule
+The terminal-state rule
 -----------------------
-For a terminal state ``s`` the rows ``P(. | s, a)`` given by the user must be
-either all zero (they are then filled with the absorbing self-loop
-``P(s | s, a) = 1``) or already that self-loop.  Any other row, and any
-non-zero reward out of a terminal state, contradicts "absorbing with zero
-reward" and raises :class:`MDPError` instead of being rewritten.
+``terminal=`` declares where episodes end.  The rows of ``P``, the rewards
+and the action mask given for terminal states are **not used**: a terminal
+state is a zero-reward self-loop under every action, whatever the input says
+there.  So ``R = -np.ones((S, A))`` with ``terminal=[...]`` (the book's "-1
+on every transition"), masks whose terminal rows have no action, and tables
+whose terminal rows lead elsewhere all give the same MDP as the explicitly
+absorbing input.  This is the one place where input is overridden; all else
+is checked strictly.
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from . import _validate as _v
+from . import io
 from ._errors import MDPError
-from .checks import check_gamma
-from .checks import format_states as _where
+from .checks import as_generator, check_gamma
 from .types import BoolArray, FloatArray, RNGLike
 
 __all__ = ["MDP", "Names", "load", "check_mdp"]
-
-#: Tolerance on ``|sum_s' P(s'|s,a) - 1|`` and on ``|sum p0 - 1|``.
-STOCHASTIC_ATOL = 1e-8
-_NPZ_FORMAT = 1
 
 
 class Names(NamedTuple):
@@ -51,46 +50,6 @@ class Names(NamedTuple):
 
     states: tuple[str, ...]
     actions: tuple[str, ...]
-
-
-def _as_float(x: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
-        raise MDPError(msg) from exc
-    return arr
-
-
-def _transition_matrix(P: Any) -> tuple[sp.csr_array, int, int]:
-    """Convert ``P`` to a canonical CSR ``(S*A, S)`` float64 array."""
-    if sp.issparse(P):
-        n_rows, S = P.shape
-        if S == 0 or n_rows % S != 0:
-            msg = (
-                f"`P` is sparse with shape {P.shape}; expected (S*A, S), whose "
-                f"row count is a multiple of its column count (row s*A + a "
-                f"holds P(.|s, a))."
-            )
-            raise MDPError(msg)
-        A = n_rows // S
-        # copy: the MDP must not share (and later freeze) the caller's arrays
-        Pc = sp.csr_array(P, dtype=np.float64, copy=True)
-        Pc.sum_duplicates()
-        Pc.eliminate_zeros()  # stored zeros are not transitions
-        Pc.sort_indices()
-        return Pc, S, A
-    arr = _as_float(P, "P")
-    if arr.ndim != 3 or arr.shape[0] != arr.shape[2] or arr.shape[0] == 0:
-        msg = (
-            f"`P` has shape {arr.shape}; expected a dense (S, A, S) array with "
-            f"P[s, a, s'] = P(s'|s, a), or a scipy.sparse matrix of shape (S*A, S)."
-        )
-        raise MDPError(msg)
-    S, A, _ = arr.shape
-    if A == 0:
-        raise MDPError("`P` has no actions (shape (S, 0, S)); A must be at least 1.")
-    return sp.csr_array(arr.reshape(S * A, S)), S, A
 
 
 class MDP:
@@ -167,6 +126,7 @@ class MDP:
         "_P",
         "_r",
         "_R_sas",
+        "_std",
         "_gamma",
         "_p0",
         "_terminal",
@@ -186,23 +146,28 @@ class MDP:
         action_mask: npt.ArrayLike | None = None,
         state_names: Any = None,
         action_names: Any = None,
+        *,
+        reward_std: Any = None,
     ) -> None:
-        Pc, S, A = _transition_matrix(P)
+        Pc, S, A = _v.transition_matrix(P)
         gamma = check_gamma(gamma)
-        term = self._check_terminal(terminal, S)
-        mask = self._check_mask(action_mask, S, A)
+        term = _v.terminal_mask(terminal, S)
+        mask = _v.action_mask(action_mask, S, A, term)
         avail_rows = mask.ravel()
 
-        # unavailable pairs: rows ignored (stored as zero rows)
-        if not avail_rows.all():
-            Pc = sp.csr_array(sp.diags_array(avail_rows.astype(np.float64)) @ Pc)
+        # unavailable pairs and terminal states: the given rows are not used
+        used = avail_rows & ~np.repeat(term, A)
+        if not used.all():
+            Pc = sp.csr_array(sp.diags_array(used.astype(np.float64)) @ Pc)
             Pc.eliminate_zeros()
-        self._check_entries(Pc, S, A)
-        Pc = self._absorb_terminals(Pc, term, mask, S, A)
-        self._check_row_sums(Pc, avail_rows, S, A)
+        _v.check_entries(Pc, S, A)
+        Pc = _v.absorb_terminals(Pc, term, S, A)
+        _v.check_row_sums(Pc, avail_rows, S, A)
 
-        r, R_sas = self._rewards(R, Pc, S, A, avail_rows)
-        self._check_terminal_rewards(r, R_sas, term, S, A)
+        r, R_sas = _v.rewards(R, Pc, S, A, used)
+        r, R_sas = _v.zero_terminal_rewards(r, R_sas, term, A)
+        _v.check_value_scale(r, mask, gamma, S)
+        std = _v.reward_std(reward_std, Pc, S, A, term)
 
         self._P = Pc
         for arr in (Pc.data, Pc.indices, Pc.indptr):
@@ -211,249 +176,17 @@ class MDP:
             for arr in (R_sas.data, R_sas.indices, R_sas.indptr):
                 arr.flags.writeable = False
         self._R_sas = R_sas
+        self._std = None if std is None else _frozen(std)
         self._r = _frozen(r)
         self._gamma = gamma
         self._terminal = _frozen(term)
         self._mask = _frozen(mask)
-        self._p0 = _frozen(self._check_p0(p0, term, S))
+        self._p0 = _frozen(_v.start_distribution(p0, term, S))
         self._names = Names(
-            _check_names(state_names, S, "state_names"),
-            _check_names(action_names, A, "action_names"),
+            _v.names(state_names, S, "state_names"),
+            _v.names(action_names, A, "action_names"),
         )
         self._cache: dict[str, Any] = {}
-
-    # ----------------------------------------------------------- validation
-    @staticmethod
-    def _check_terminal(terminal: Any, S: int) -> BoolArray:
-        if terminal is None:
-            return np.zeros(S, dtype=bool)
-        t = np.asarray(terminal)
-        if t.dtype == bool:
-            if t.shape != (S,):
-                msg = (
-                    f"`terminal` as a boolean mask has shape {t.shape}; "
-                    f"expected ({S},), one entry per state."
-                )
-                raise MDPError(msg)
-            return t.copy()
-        if t.size == 0:
-            return np.zeros(S, dtype=bool)
-        if t.ndim != 1 or not np.issubdtype(t.dtype, np.integer):
-            msg = (
-                f"`terminal` must be a boolean mask of shape ({S},) or a 1-D list "
-                f"of state indices; got dtype {t.dtype} and shape {t.shape}."
-            )
-            raise MDPError(msg)
-        bad = t[(t < 0) | (t >= S)]
-        if bad.size:
-            msg = (
-                f"`terminal` index {int(bad[0])} is out of range for {S} states "
-                f"(valid indices are 0..{S - 1})."
-            )
-            raise MDPError(msg)
-        out = np.zeros(S, dtype=bool)
-        out[t] = True
-        return out
-
-    @staticmethod
-    def _check_mask(action_mask: Any, S: int, A: int) -> BoolArray:
-        if action_mask is None:
-            return np.ones((S, A), dtype=bool)
-        m = np.asarray(action_mask)
-        if m.shape != (S, A):
-            msg = f"`action_mask` has shape {m.shape}; expected (S, A) = ({S}, {A})."
-            raise MDPError(msg)
-        if m.dtype != bool:
-            if not np.isin(m, (0, 1)).all():
-                msg = "`action_mask` must be boolean (True = action available)."
-                raise MDPError(msg)
-            m = m.astype(bool)
-        empty = np.flatnonzero(~m.any(axis=1))
-        if empty.size:
-            msg = (
-                f"`action_mask` leaves no available action in {_where(empty)}; "
-                f"every state needs at least one (give terminal states any one)."
-            )
-            raise MDPError(msg)
-        return m.copy()
-
-    @staticmethod
-    def _check_entries(Pc: sp.csr_array, S: int, A: int) -> None:
-        data = Pc.data
-        bad = ~np.isfinite(data)
-        if bad.any():
-            row = np.searchsorted(Pc.indptr, np.flatnonzero(bad)[0], side="right") - 1
-            msg = (
-                f"`P` has a non-finite entry (NaN or inf) in row "
-                f"{_where([row], A)}; probabilities must be finite."
-            )
-            raise MDPError(msg)
-        neg = data < 0
-        if neg.any():
-            k = np.flatnonzero(neg)[0]
-            row = np.searchsorted(Pc.indptr, k, side="right") - 1
-            msg = (
-                f"`P` has a negative entry P({Pc.indices[k]}|{row // A}, {row % A}) "
-                f"= {data[k]:g} at {_where([row], A)}; probabilities must be >= 0."
-            )
-            raise MDPError(msg)
-
-    @staticmethod
-    def _absorb_terminals(
-        Pc: sp.csr_array, term: BoolArray, mask: BoolArray, S: int, A: int
-    ) -> sp.csr_array:
-        if not term.any():
-            return Pc
-        t_states = np.flatnonzero(term)
-        rows = (t_states[:, None] * A + np.arange(A)).ravel()
-        rows = rows[mask[t_states].ravel()]
-        sub = Pc[rows]
-        nnz = np.diff(sub.indptr)
-        owner = rows // A
-        # allowed: an all-zero row, or exactly the self-loop P(s|s,a) = 1
-        self_loop = sub[np.arange(rows.size), owner]
-        ok = (nnz == 0) | (
-            (np.abs(self_loop - 1.0) <= STOCHASTIC_ATOL)
-            & (np.asarray(abs(sub).sum(axis=1)).ravel() <= 1.0 + STOCHASTIC_ATOL)
-        )
-        if not ok.all():
-            bad = rows[~ok]
-            msg = (
-                f"terminal state rows must be absorbing: {_where(bad, A)} of `P` "
-                f"is neither all zero nor the self-loop P(s|s,a) = 1. Terminal "
-                f"states are absorbing with zero reward; give all-zero rows (they "
-                f"are filled with self-loops) or drop the state from `terminal`."
-            )
-            raise MDPError(msg)
-        keep = np.ones(S * A, dtype=np.float64)
-        keep[rows] = 0.0
-        Pk = sp.csr_array(sp.diags_array(keep) @ Pc)
-        loops = sp.csr_array(
-            (np.ones(rows.size), (rows, owner)), shape=(S * A, S), dtype=np.float64
-        )
-        out = sp.csr_array(Pk + loops)
-        out.eliminate_zeros()
-        out.sort_indices()
-        return out
-
-    @staticmethod
-    def _check_row_sums(Pc: sp.csr_array, avail_rows: np.ndarray, S: int, A: int):
-        sums = np.asarray(Pc.sum(axis=1)).ravel()
-        bad = np.flatnonzero((np.abs(sums - 1.0) > STOCHASTIC_ATOL) & avail_rows)
-        if bad.size:
-            k = bad[0]
-            msg = (
-                f"`P` row {k} = P(.|state {k // A}, action {k % A}) sums to "
-                f"{sums[k]:.10g}, not 1 ({bad.size} such row(s): {_where(bad, A)}). "
-                f"Normalise the row, or mark the action unavailable with "
-                f"`action_mask`"
-                + (", or the state terminal with `terminal`" if sums[k] == 0 else "")
-                + "."
-            )
-            raise MDPError(msg)
-
-    @staticmethod
-    def _rewards(
-        R: Any, Pc: sp.csr_array, S: int, A: int, avail_rows: np.ndarray
-    ) -> tuple[FloatArray, sp.csr_array | None]:
-        R_sas = None
-        if sp.issparse(R):
-            if R.shape != (S * A, S):
-                msg = (
-                    f"`R` is sparse with shape {R.shape}; a sparse R(s, a, s') "
-                    f"must have P's shape (S*A, S) = ({S * A}, {S})."
-                )
-                raise MDPError(msg)
-            Rc = sp.coo_array(R)
-            keys = np.asarray(Rc.coords[0], dtype=np.int64) * S + np.asarray(
-                Rc.coords[1]
-            )
-            Rs = sp.csr_array(R, dtype=np.float64, copy=True)
-            Rs.sum_duplicates()
-            if np.unique(keys).size != keys.size:
-                msg = (
-                    "`R` lists some (s, a, s') entry more than once; rewards of repeated "
-                    "entries are not added (unlike probabilities). Combine them first, "
-                    "e.g. as the probability-weighted mean (MDP.from_gymnasium does this)."
-                )
-                raise MDPError(msg)
-            # R(s,a,s') read off on P's pattern (entries off it are ignored)
-            R_sas = _on_pattern(Rs, Pc)
-            _check_finite_sas(R_sas, A)
-        else:
-            arr = _as_float(R, "R")
-            if arr.shape == (S,):
-                if not np.isfinite(arr).all():
-                    k = int(np.flatnonzero(~np.isfinite(arr))[0])
-                    msg = f"`R` has a NaN or inf entry at state {k}: R({k}) = {arr[k]}."
-                    raise MDPError(msg)
-                r = np.repeat(arr[:, None], A, axis=1)
-            elif arr.shape == (S, A):
-                # entries of unavailable pairs are ignored (may be -inf)
-                bad = np.argwhere(~np.isfinite(arr) & avail_rows.reshape(S, A))
-                if bad.size:
-                    s, a = (int(i) for i in bad[0])
-                    msg = (
-                        f"`R` has a NaN or inf entry at (state {s}, action {a}): "
-                        f"R({s}, {a}) = {arr[s, a]}."
-                    )
-                    raise MDPError(msg)
-                r = arr.copy()
-            elif arr.shape == (S, A, S):
-                # only entries with P(s'|s,a) > 0 are read
-                R_sas = _on_pattern(arr.reshape(S * A, S), Pc)
-                _check_finite_sas(R_sas, A)
-            else:
-                msg = (
-                    f"`R` has shape {arr.shape}; expected R(s) ({S},), R(s, a) "
-                    f"({S}, {A}), R(s, a, s') ({S}, {A}, {S}), or a sparse "
-                    f"({S * A}, {S}) matrix on P's pattern."
-                )
-                raise MDPError(msg)
-        if R_sas is not None:
-            # r(s, a) = sum_s' P(s'|s,a) R(s,a,s')
-            prod = Pc.copy()
-            prod.data = Pc.data * R_sas.data
-            r = np.asarray(prod.sum(axis=1)).ravel().reshape(S, A)
-        r = np.where(avail_rows.reshape(S, A), r, 0.0)
-        return r, R_sas
-
-    @staticmethod
-    def _check_terminal_rewards(
-        r: FloatArray, R_sas: sp.csr_array | None, term: BoolArray, S: int, A: int
-    ) -> None:
-        if not term.any():
-            return
-        # terminal rows are self-loops by now, so r(s, a) = R(s, a, s) there
-        bad = np.argwhere(term[:, None] & (r != 0.0))
-        if bad.size:
-            s, a = (int(i) for i in bad[0])
-            msg = (
-                f"terminal state {s} has non-zero reward r({s}, {a}) = {r[s, a]:g}. "
-                f"Terminal states are absorbing with zero reward; pay a reward for "
-                f"reaching state {s} on the transition into it, R(s, a, s'={s})."
-            )
-            raise MDPError(msg)
-
-    @staticmethod
-    def _check_p0(p0: Any, term: BoolArray, S: int) -> FloatArray:
-        if p0 is None:
-            live = ~term
-            if not live.any():
-                return np.full(S, 1.0 / S)
-            return live / live.sum()
-        p = _as_float(p0, "p0")
-        if p.shape != (S,):
-            msg = f"`p0` has shape {p.shape}; expected ({S},), a distribution over states."
-            raise MDPError(msg)
-        if not np.isfinite(p).all() or (p < 0).any():
-            k = int(np.flatnonzero(~np.isfinite(p) | (p < 0))[0])
-            msg = f"`p0` must be non-negative and finite; p0[{k}] = {p[k]}."
-            raise MDPError(msg)
-        if abs(p.sum() - 1.0) > STOCHASTIC_ATOL:
-            msg = f"`p0` must sum to 1 (a distribution over states); it sums to {p.sum():.10g}."
-            raise MDPError(msg)
-        return p.copy()
 
     # ------------------------------------------------------------- attributes
     @property
@@ -485,6 +218,16 @@ class MDP:
     def R_sas(self) -> sp.csr_array | None:
         """``R(s, a, s')`` on ``P``'s pattern, or ``None`` if not given."""
         return self._R_sas
+
+    @property
+    def reward_std(self) -> FloatArray | None:
+        """Reward noise: one standard deviation per stored transition, or ``None``.
+
+        Aligned with ``P.data`` (entry ``k`` belongs to the transition stored
+        at ``P.data[k]``); sampled rewards are ``N(R(s,a,s'), std^2)``.  The
+        exact solvers use the mean reward and never read it.
+        """
+        return self._std
 
     @property
     def p0(self) -> FloatArray:
@@ -577,26 +320,38 @@ class MDP:
             return False
         if (self.R_sas is None) != (other.R_sas is None):
             return False
+        if (self._std is None) != (other._std is None):
+            return False
+        if self._std is not None and not np.array_equal(self._std, other._std):
+            return False
         return self.R_sas is None or _csr_equal(self.R_sas, other.R_sas)
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _std_matrix(self) -> sp.csr_array:
+        """``reward_std`` as a sparse matrix on ``P``'s pattern."""
+        out = self._P.copy()
+        out.data = np.array(self._std)
+        return out
+
     # --------------------------------------------------------- generative view
-    def step(self, s: int, a: int, rng: RNGLike = None) -> tuple[int, float, bool]:
+    def step(self, s: int, a: int, seed: RNGLike = None) -> tuple[int, float, bool]:
         """Sample one transition: ``s' ~ P(.|s,a)``, ``r_t = R(s,a,s')``.
 
         Parameters
         ----------
         s, a : int
             Current state and an available action.
-        rng : numpy.random.Generator or int or None
-            Source of randomness (a seed gives repeatable draws).
+        seed : numpy.random.Generator or int or None
+            Source of randomness: pass one Generator for a stream of steps
+            (an int seeds a new one each call).
 
         Returns
         -------
         next_state : int
         reward : float
-            ``R(s, a, s')`` when it was given, else ``r(s, a)``.
+            ``R(s, a, s')`` when it was given, else ``r(s, a)``; plus
+            ``N(0, std^2)`` noise when the MDP has ``reward_std``.
         terminated : bool
             Whether ``s'`` is terminal (the episode ends on entering it).
 
@@ -610,33 +365,30 @@ class MDP:
         [1, 0, 0, 0, 1, 1]
         """
         S, A = self.n_states, self.n_actions
-        s, a = _check_state_action(s, a, S, A)
+        s, a = _v.state_action(s, a, S, A)
         if not self._mask[s, a]:
             msg = f"action {a} is not available in state {s} (see `action_mask`)."
             raise MDPError(msg)
-        gen = (
-            rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        )
+        gen = as_generator(seed)
         row = s * A + a
         lo, hi = self._P.indptr[row], self._P.indptr[row + 1]
         probs = self._P.data[lo:hi]
         k = int(
             np.searchsorted(np.cumsum(probs), gen.random() * probs.sum(), side="right")
         )
-        k = min(k, hi - lo - 1)
-        s_next = int(self._P.indices[lo + k])
+        k = lo + min(k, hi - lo - 1)
+        s_next = int(self._P.indices[k])
         if self._R_sas is not None:
-            reward = float(self._R_sas.data[lo + k])
+            reward = float(self._R_sas.data[k])
         else:
             reward = float(self._r[s, a])
+        if self._std is not None and self._std[k] > 0:
+            reward += float(self._std[k] * gen.standard_normal())
         return s_next, reward, bool(self._terminal[s_next])
 
-    def sample_start(self, rng: RNGLike = None) -> int:
+    def sample_start(self, seed: RNGLike = None) -> int:
         """Sample ``s_0 ~ p0``."""
-        gen = (
-            rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        )
-        return int(gen.choice(self.n_states, p=self._p0))
+        return int(as_generator(seed).choice(self.n_states, p=self._p0))
 
     # ------------------------------------------------------------- converters
     def to_dense(self) -> tuple[FloatArray, FloatArray]:
@@ -685,6 +437,7 @@ class MDP:
             "action_mask": self._mask,
             "state_names": self._names.states,
             "action_names": self._names.actions,
+            "reward_std": None if self._std is None else self._std_matrix(),
         }
         unknown = set(changes) - set(args)
         if unknown:
@@ -694,6 +447,12 @@ class MDP:
             args["R"] = self._r
         if "P" in changes and "p0" not in changes:
             args["p0"] = None
+        if "P" in changes and "reward_std" not in changes and self._std is not None:
+            msg = (
+                "replace(P=...) on an MDP with reward_std: give reward_std too "
+                "(it is stored per transition of the old P)."
+            )
+            raise TypeError(msg)
         args.update(changes)
         return MDP(**args)
 
@@ -724,39 +483,8 @@ class MDP:
                [0., 1.],
                [1., 0.]])
         """
-        mats = _pymdptoolbox_mats(P)
-        A = len(mats)
-        S = mats[0].shape[0]
-        # stacked rows a*S + s  ->  rows s*A + a
-        stacked = sp.vstack(mats, format="csr")
-        perm = (np.arange(A)[None, :] * S + np.arange(S)[:, None]).ravel()
-        P_csr = sp.csr_array(stacked)[perm]
-        if sp.issparse(R):
-            if R.shape not in ((S,), (S, A)):
-                msg = (
-                    f"`R` is one sparse matrix of shape {R.shape}; pymdptoolbox's "
-                    f"layouts are R(s) ({S},), R(s, a) ({S}, {A}), or a list of A "
-                    f"(S, S) matrices R[a][s, s']."
-                )
-                raise MDPError(msg)
-            R = R.toarray()  # a sparse R(s) or R(s, a)
-        if isinstance(R, np.ndarray) and R.dtype == object:
-            R = list(R)
-        if (
-            isinstance(R, (list, tuple))
-            and len(R) == A
-            and (sp.issparse(R[0]) or np.ndim(R[0]) == 2)
-        ):
-            Rm = [sp.csr_array(x) for x in R]
-            R_csr = sp.csr_array(sp.vstack(Rm, format="csr"))[perm]
-            return cls(P_csr, R_csr, gamma, **kwargs)
-        R_arr = _as_float(R, "R")
-        if R_arr.ndim == 3:
-            if R_arr.shape != (A, S, S):
-                msg = f"`R` has shape {R_arr.shape}; pymdptoolbox's 3-D layout is (A, S, S) = ({A}, {S}, {S})."
-                raise MDPError(msg)
-            R_arr = R_arr.transpose(1, 0, 2)
-        return cls(P_csr, R_arr, gamma, **kwargs)
+        P_csr, R_tab = io.pymdptoolbox_tables(P, R)
+        return cls(P_csr, R_tab, gamma, **kwargs)
 
     def to_pymdptoolbox(self) -> tuple[list[sp.csr_matrix], FloatArray]:
         """Tables in pymdptoolbox's layout: ``([P_a (S, S)] * A, R (S, A))``.
@@ -814,90 +542,10 @@ class MDP:
         (array([False,  True]), array([[0.5],
                [0. ]]))
         """
-        env_p0 = None
-        table = P_dict_or_env
-        if not isinstance(table, dict):
-            env = getattr(table, "unwrapped", table)
-            if not hasattr(env, "P"):
-                msg = (
-                    "`P_dict_or_env` must be a dict P[s][a] = [(p, s', r, done), ...] "
-                    "or a Gymnasium toy-text env with `unwrapped.P`."
-                )
-                raise MDPError(msg)
-            table = env.P
-            env_p0 = getattr(env, "initial_state_distrib", None)
-            if action_names is None:
-                action_names = _gym_action_names(env)
-        S = len(table)
-        if S == 0 or sorted(table) != list(range(S)):
-            msg = "the Gymnasium table must have states 0..S-1 as keys."
-            raise MDPError(msg)
-        A = max(len(table[s]) for s in range(S))
-        rows, cols, probs, rewards, dones = [], [], [], [], []
-        mask = np.zeros((S, A), dtype=bool)
-        for s in range(S):
-            for a, outcomes in table[s].items():
-                if not 0 <= a < A:
-                    msg = f"Gymnasium table: state {s} has action key {a!r}; expected 0..{A - 1}."
-                    raise MDPError(msg)
-                mask[s, a] = True
-                for item in outcomes:
-                    rows.append(s * A + a)
-                    probs.append(item[0])
-                    cols.append(item[1])
-                    rewards.append(item[2])
-                    dones.append(bool(item[3]))
-        rows_a = np.asarray(rows, dtype=np.int64)
-        cols_a = np.asarray(cols, dtype=np.int64)
-        probs_a = np.asarray(probs, dtype=np.float64)
-        rew_a = np.asarray(rewards, dtype=np.float64)
-        done_a = np.asarray(dones, dtype=bool)
-        if cols_a.size and (cols_a.min() < 0 or cols_a.max() >= S):
-            msg = f"Gymnasium table lists a next state outside 0..{S - 1}."
-            raise MDPError(msg)
-        live = probs_a > 0
-        term = np.zeros(S, dtype=bool)
-        term[cols_a[live & done_a]] = True
-        # transitions out of terminal states are never taken: ignore them
-        from_live = live & ~term[rows_a // A]
-        entered_live = np.zeros(S, dtype=bool)
-        entered_live[cols_a[from_live & ~done_a]] = True
-        both = np.flatnonzero(term & entered_live)
-        if both.size:
-            msg = (
-                f"Gymnasium table enters {_where(both)} both with and without "
-                f"`terminated`; mdpkit's terminal states are per state. Split such "
-                f"a state into a terminal copy, or build the MDP directly."
-            )
-            raise MDPError(msg)
-        P = sp.coo_array((probs_a, (rows_a, cols_a)), shape=(S * A, S)).tocsr()
-        PR = sp.coo_array((probs_a * rew_a, (rows_a, cols_a)), shape=(S * A, S)).tocsr()
-        P.sum_duplicates()
-        PR.sum_duplicates()
-        # drop the listed rows of terminal states: they are made absorbing
-        t_rows = np.zeros(S * A)
-        t_rows[np.repeat(~term, A)] = 1.0
-        P = sp.csr_array(sp.diags_array(t_rows) @ P)
-        PR = sp.csr_array(sp.diags_array(t_rows) @ PR)
-        P.eliminate_zeros()
-        R_sas = P.copy()
-        # probability-weighted mean reward per (s, a, s')
-        R_sas.data = np.asarray(PR[P.nonzero()]).ravel() / P.data
-        if p0 is None and env_p0 is not None:
-            p0 = np.asarray(env_p0, dtype=np.float64)
-        if not mask.all():
-            for s in np.flatnonzero(~mask.any(axis=1)):
-                mask[s, 0] = True  # a terminal-only state with no listed actions
-        return cls(
-            P,
-            R_sas,
-            gamma,
-            p0=p0,
-            terminal=term,
-            action_mask=None if mask.all() else mask,
-            state_names=state_names,
-            action_names=action_names,
+        args = io.gymnasium_tables(
+            P_dict_or_env, p0=p0, action_names=action_names, state_names=state_names
         )
+        return cls(gamma=gamma, **args)
 
     # ------------------------------------------------------------ save / load
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -913,23 +561,7 @@ class MDP:
         >>> load(path) == m
         True
         """
-        arrays: dict[str, np.ndarray] = {
-            "format": np.array(_NPZ_FORMAT),
-            "shape": np.array(self._P.shape, dtype=np.int64),
-            "P_data": self._P.data,
-            "P_indices": self._P.indices,
-            "P_indptr": self._P.indptr,
-            "r": self._r,
-            "gamma": np.array(self._gamma),
-            "p0": self._p0,
-            "terminal": self._terminal,
-            "action_mask": self._mask,
-            "state_names": np.array(self._names.states, dtype=str),
-            "action_names": np.array(self._names.actions, dtype=str),
-        }
-        if self._R_sas is not None:
-            arrays["R_data"] = self._R_sas.data
-        np.savez_compressed(path, **arrays)
+        np.savez_compressed(path, **io.npz_arrays(self))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MDP:
@@ -961,70 +593,7 @@ def load(path: str | os.PathLike[str]) -> MDP:
     >>> m2 == m, m2.names.states
     (True, ('a', 'b', 'c'))
     """
-    where = repr(os.fspath(path))
-    try:
-        fh = open(path, "rb")  # closed by the with-block below
-    except OSError as exc:
-        msg = f"cannot read an MDP from {where}: {exc}"
-        raise MDPError(msg) from exc
-    with fh:
-        try:
-            f = np.load(fh, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            msg = f"cannot read an MDP from {where}: {exc}"
-            raise MDPError(msg) from exc
-        if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy array
-            msg = (
-                f"{where} holds a single array, not an mdpkit MDP file (.npz); "
-                f"write one with MDP.save()."
-            )
-            raise MDPError(msg)
-        with f:
-            need = {
-                "format",
-                "shape",
-                "P_data",
-                "P_indices",
-                "P_indptr",
-                "r",
-                "gamma",
-                "p0",
-                "terminal",
-                "action_mask",
-                "state_names",
-                "action_names",
-            }
-            missing = need - set(f.files)
-            if missing:
-                msg = (
-                    f"{where} is not an mdpkit MDP file (missing "
-                    f"{sorted(missing)}); write one with MDP.save()."
-                )
-                raise MDPError(msg)
-            if int(f["format"]) != _NPZ_FORMAT:
-                msg = (
-                    f"{where} is in MDP file format {int(f['format'])}; this "
-                    f"version of mdpkit reads format {_NPZ_FORMAT}."
-                )
-                raise MDPError(msg)
-            shape = tuple(int(x) for x in f["shape"])
-            indices, indptr = f["P_indices"], f["P_indptr"]
-            P = sp.csr_array((f["P_data"], indices, indptr), shape=shape)
-            if "R_data" in f.files:
-                R = sp.csr_array((f["R_data"], indices, indptr), shape=shape)
-            else:
-                R = f["r"]
-            m = MDP(
-                P,
-                R,
-                float(f["gamma"]),
-                p0=f["p0"],
-                terminal=f["terminal"],
-                action_mask=f["action_mask"],
-                state_names=[str(x) for x in f["state_names"]],
-                action_names=[str(x) for x in f["action_names"]],
-            )
-    return m
+    return MDP(**io.read_npz(path))
 
 
 # ----------------------------------------------------------------- helpers
@@ -1041,98 +610,6 @@ def _csr_equal(a: sp.csr_array, b: sp.csr_array) -> bool:
         and np.array_equal(a.indices, b.indices)
         and np.array_equal(a.data, b.data)
     )
-
-
-def _on_pattern(R: Any, Pc: sp.csr_array) -> sp.csr_array:
-    """``R`` (sparse or dense ``(S*A, S)``) read on ``Pc``'s exact pattern.
-
-    The result has ``Pc``'s ``indptr``/``indices`` and ``R``'s values there
-    (zeros kept as entries); values of ``R`` off the pattern are never read.
-    """
-    out = Pc.copy()
-    if Pc.nnz:
-        rows = np.repeat(np.arange(Pc.shape[0]), np.diff(Pc.indptr))
-        out.data = np.asarray(R[rows, Pc.indices], dtype=np.float64).ravel()
-    return out
-
-
-def _check_finite_sas(R_sas: sp.csr_array, A: int) -> None:
-    bad = np.flatnonzero(~np.isfinite(R_sas.data))
-    if bad.size:
-        k = int(bad[0])
-        row = int(np.searchsorted(R_sas.indptr, k, side="right") - 1)
-        msg = (
-            f"`R` has a NaN or inf entry R(s, a, s'={int(R_sas.indices[k])}) at "
-            f"{_where([row], A)}, where P(s'|s, a) > 0; rewards must be finite."
-        )
-        raise MDPError(msg)
-
-
-def _check_names(names: Any, n: int, what: str) -> tuple[str, ...]:
-    if names is None:
-        return tuple(str(i) for i in range(n))
-    names = tuple(str(x) for x in names)
-    if len(names) != n:
-        kind = "states" if what == "state_names" else "actions"
-        msg = f"`{what}` has {len(names)} entries; expected {n}, one per {kind[:-1]}."
-        raise MDPError(msg)
-    return names
-
-
-def _check_state_action(s: Any, a: Any, S: int, A: int) -> tuple[int, int]:
-    try:
-        si, ai = int(s), int(a)
-    except (TypeError, ValueError) as exc:
-        msg = f"state and action must be integers; got {s!r}, {a!r}."
-        raise MDPError(msg) from exc
-    if not 0 <= si < S:
-        msg = f"state {si} is out of range (valid 0..{S - 1})."
-        raise MDPError(msg)
-    if not 0 <= ai < A:
-        msg = f"action {ai} is out of range (valid 0..{A - 1})."
-        raise MDPError(msg)
-    return si, ai
-
-
-def _pymdptoolbox_mats(P: Any) -> list[sp.csr_array]:
-    if isinstance(P, np.ndarray) and P.dtype == object:
-        P = list(P)
-    if isinstance(P, (list, tuple)):
-        mats = [
-            sp.csr_array(x, dtype=np.float64)
-            if sp.issparse(x)
-            else sp.csr_array(_as_float(x, "P"))
-            for x in P
-        ]
-    else:
-        arr = _as_float(P, "P")
-        if arr.ndim != 3:
-            msg = f"`P` has shape {arr.shape}; pymdptoolbox's layout is (A, S, S) or a list of A (S, S) matrices."
-            raise MDPError(msg)
-        mats = [sp.csr_array(arr[a]) for a in range(arr.shape[0])]
-    if not mats:
-        raise MDPError("`P` is empty; pymdptoolbox's layout needs A >= 1 matrices.")
-    S = mats[0].shape[0]
-    for a, M in enumerate(mats):
-        if M.shape != (S, S):
-            msg = f"`P[{a}]` has shape {M.shape}; every action's matrix must be (S, S) = ({S}, {S})."
-            raise MDPError(msg)
-    return mats
-
-
-_GYM_ACTIONS = {
-    "FrozenLake": ("LEFT", "DOWN", "RIGHT", "UP"),
-    "CliffWalking": ("UP", "RIGHT", "DOWN", "LEFT"),
-    "Taxi": ("SOUTH", "NORTH", "EAST", "WEST", "PICKUP", "DROPOFF"),
-}
-
-
-def _gym_action_names(env: Any) -> tuple[str, ...] | None:
-    name = type(env).__name__
-    for key, names in _GYM_ACTIONS.items():
-        if name.startswith(key):
-            return names
-    return None
 
 
 def check_mdp(m: Any) -> MDP:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import PolicyError
+from .checks import as_generator, check_probability, check_state, check_tol
 from .model import MDP
 from .types import FloatArray, IntArray, RNGLike
 
@@ -69,7 +70,13 @@ def check_policy(m: MDP, pi: npt.ArrayLike) -> IntArray | FloatArray:
     mdp.PolicyError: policy picks action 3 in state 0, out of range 0..1.
     """
     S, A = m.n_states, m.n_actions
-    arr = np.asarray(pi)
+    arr = _as_array(pi, "policy")
+    if arr.dtype.kind not in "iuf":
+        msg = (
+            f"policy must be an int array (S,) of actions or a float array (S, A) "
+            f"of probabilities; got dtype {arr.dtype}."
+        )
+        raise PolicyError(msg)
     if arr.ndim == 1:
         if arr.shape != (S,):
             msg = f"deterministic policy has shape {arr.shape}; expected ({S},), one action per state."
@@ -149,6 +156,25 @@ def to_matrix(pi: npt.ArrayLike, n_actions: int) -> FloatArray:
     return out
 
 
+def _as_array(x: Any, what: str) -> np.ndarray:
+    """``np.asarray(x)`` with a clear error for ragged or non-numeric input."""
+    if isinstance(x, (str, bytes)):
+        msg = f"{what} must be an array; got the string {x!r}."
+        raise PolicyError(msg)
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        msg = f"{what} must be a rectangular array; converting it failed: {exc}"
+        raise PolicyError(msg) from exc
+    if arr.dtype == object:
+        msg = f"{what} must be a rectangular numeric array (rows of equal length); got {x!r}."
+        raise PolicyError(msg)
+    if arr.dtype == bool:
+        msg = f"{what} must be numeric; got a boolean array."
+        raise PolicyError(msg)
+    return arr
+
+
 def uniform(m: MDP) -> FloatArray:
     """The uniform random policy over each state's available actions.
 
@@ -162,12 +188,23 @@ def uniform(m: MDP) -> FloatArray:
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
+    if not isinstance(m, MDP):
+        msg = (
+            f"uniform() takes an mdp.MDP (it needs the action mask); got "
+            f"{type(m).__name__}. For a Q table use greedy(Q, spread_ties=True) "
+            f"or epsilon_greedy(Q, 1.0)."
+        )
+        raise TypeError(msg)
     mask = m.action_mask.astype(np.float64)
     return mask / mask.sum(axis=1, keepdims=True)
 
 
 def _check_q(Q: npt.ArrayLike) -> FloatArray:
-    q = np.asarray(Q, dtype=np.float64)
+    """A Q table ``(S, A)`` on its own (no MDP): finite, or -inf where unavailable.
+
+    (With an MDP at hand, :func:`mdp.checks.q_table` also checks the shape.)
+    """
+    q = np.array(_as_array(Q, "`Q`"), dtype=np.float64)
     if q.ndim != 2 or q.shape[1] == 0:
         msg = f"`Q` has shape {q.shape}; expected (S, A)."
         raise PolicyError(msg)
@@ -185,8 +222,12 @@ def _check_q(Q: npt.ArrayLike) -> FloatArray:
     return q
 
 
+#: Default tie tolerance of :func:`greedy` (relative to ``max(1, |max_a Q|)``).
+GREEDY_TIE_TOL = 1e-9
+
+
 def greedy(
-    Q: npt.ArrayLike, *, spread_ties: bool = False, tol: float = 0.0
+    Q: npt.ArrayLike, *, spread_ties: bool = False, tol: float = GREEDY_TIE_TOL
 ) -> IntArray | FloatArray:
     """The greedy policy ``a*(s) = argmax_a Q(s, a)``.
 
@@ -198,9 +239,12 @@ def greedy(
         If ``False`` (default) return a deterministic policy ``int [S]`` that
         takes the **lowest-index** maximising action.  If ``True`` return a
         stochastic policy ``[S, A]`` uniform over all maximising actions.
-    tol : float
+    tol : float, >= 0
         Actions with ``Q(s,a) >= max_a Q(s,a) - tol * max(1, |max_a Q(s,a)|)``
-        count as maximising (ties).  Default 0: exact ties only.
+        count as maximising (ties).  The default ``GREEDY_TIE_TOL = 1e-9``
+        treats values equal up to float round-off as ties, so the policy does
+        not depend on noise in the last digits (the gambler's problem has
+        many exactly tied stakes); ``tol=0`` asks for exact ties only.
 
     Examples
     --------
@@ -210,6 +254,7 @@ def greedy(
     array([[0. , 0.5, 0.5]])
     """
     q = _check_q(Q)
+    tol = check_tol(tol, "tol", allow_zero=True)
     qmax = q.max(axis=1, keepdims=True)
     ties = q >= qmax - tol * np.maximum(1.0, np.abs(qmax))
     if spread_ties:
@@ -229,9 +274,7 @@ def epsilon_greedy(Q: npt.ArrayLike, epsilon: float) -> FloatArray:
     >>> epsilon_greedy([[0.0, 1.0]], 0.2)
     array([[0.1, 0.9]])
     """
-    if not 0.0 <= float(epsilon) <= 1.0:
-        msg = f"`epsilon` must be in [0, 1]; got {epsilon}."
-        raise PolicyError(msg)
+    epsilon = check_probability(epsilon, "epsilon")
     q = _check_q(Q)
     avail = q > -np.inf
     out = float(epsilon) * avail / avail.sum(axis=1, keepdims=True)
@@ -250,17 +293,14 @@ def softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> FloatArray:
     >>> softmax([[0.0, np.log(3.0)]]).round(3)
     array([[0.25, 0.75]])
     """
-    T = float(temperature)
-    if not T > 0:
-        msg = f"`temperature` must be > 0; got {temperature}."
-        raise PolicyError(msg)
+    T = check_tol(temperature, "temperature")
     z = _check_q(logits) / T
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
-def sample_action(pi: npt.ArrayLike, s: int, rng: RNGLike = None) -> int:
+def sample_action(pi: npt.ArrayLike, s: int, seed: RNGLike = None) -> int:
     """Sample ``a ~ pi(.|s)`` (or return ``mu(s)`` for a deterministic policy).
 
     Examples
@@ -271,14 +311,11 @@ def sample_action(pi: npt.ArrayLike, s: int, rng: RNGLike = None) -> int:
     >>> [sample_action([[0.5, 0.5]], 0, rng) for _ in range(5)]
     [1, 0, 0, 0, 1]
     """
-    arr = np.asarray(pi)
-    s = int(s)
-    if not 0 <= s < arr.shape[0]:
-        msg = f"state {s} is out of range for a policy over {arr.shape[0]} states."
-        raise PolicyError(msg)
+    arr = _policy_layout(pi)
+    s = check_state(s, arr.shape[0])
     if arr.ndim == 1:
         return int(arr[s])
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(seed)
     row = np.asarray(arr[s], dtype=np.float64)
     k = int(np.searchsorted(np.cumsum(row), gen.random() * row.sum(), side="right"))
     return min(k, row.size - 1)
@@ -294,14 +331,17 @@ def log_prob(pi: npt.ArrayLike, s: int, a: int) -> float:
     >>> log_prob([1, 0], 0, 0)
     -inf
     """
-    arr = np.asarray(pi)
-    s, a = int(s), int(a)
-    if not 0 <= s < arr.shape[0]:
-        msg = f"state {s} is out of range for a policy over {arr.shape[0]} states."
-        raise PolicyError(msg)
-    if a < 0 or (arr.ndim == 2 and a >= arr.shape[1]):
-        top = f"0..{arr.shape[1] - 1}" if arr.ndim == 2 else "0..A-1"
-        msg = f"action {a} is out of range (valid {top})."
+    arr = _policy_layout(pi)
+    s = check_state(s, arr.shape[0])
+    top = arr.shape[1] - 1 if arr.ndim == 2 else None
+    if (
+        isinstance(a, (bool, np.bool_))
+        or not isinstance(a, (int, np.integer))
+        or a < 0
+        or (top is not None and a > top)
+    ):
+        valid = f"0..{top}" if top is not None else "0..A-1"
+        msg = f"`a` must be an action index (an integer in {valid}); got {a!r}."
         raise PolicyError(msg)
     if arr.ndim == 1:
         return 0.0 if int(arr[s]) == a else -np.inf
@@ -309,9 +349,16 @@ def log_prob(pi: npt.ArrayLike, s: int, a: int) -> float:
     return float(np.log(p)) if p > 0 else -np.inf
 
 
-def _as_matrix(m: MDP, pi: Any) -> FloatArray:
-    """Validated policy in the ``[S, A]`` layout (internal helper)."""
-    return to_matrix(check_policy(m, pi), m.n_actions)
+def _policy_layout(pi: Any) -> np.ndarray:
+    """A policy on its own (no MDP): int ``(S,)`` or float ``(S, A)``."""
+    arr = _as_array(pi, "policy")
+    if arr.ndim not in (1, 2) or arr.shape[0] == 0 or arr.dtype.kind not in "iuf":
+        msg = (
+            f"policy has shape {arr.shape} and dtype {arr.dtype}; expected int (S,) "
+            f"(deterministic) or float (S, A) (stochastic)."
+        )
+        raise PolicyError(msg)
+    return arr
 
 
 def policy_matrices(m: MDP, pi: Any) -> tuple[sp.csr_array, np.ndarray]:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._errors import MDPError
+from .checks import as_generator, check_gamma, check_int, check_state
 from .model import MDP
 from .policy import check_policy, sample_action
 from .types import FloatArray, IntArray, RNGLike
@@ -61,17 +63,13 @@ class Trajectory:
         return int(self.actions.size)
 
 
-def _rng(rng: RNGLike) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
 def rollout(
     m: MDP,
     pi: npt.ArrayLike,
     *,
     horizon: int = 1000,
     s0: int | None = None,
-    rng: RNGLike = None,
+    seed: RNGLike = None,
 ) -> Trajectory:
     """Sample a trajectory with the generative view :meth:`MDP.step`.
 
@@ -84,7 +82,8 @@ def rollout(
         terminal state.
     s0 : int, optional
         Start state; default ``s_0 ~ p0``.
-    rng : numpy.random.Generator or int, optional
+    seed : int, numpy.random.Generator or None
+        Source of randomness; the same seed gives the same trajectory.
 
     Examples
     --------
@@ -93,19 +92,14 @@ def rollout(
     >>> P = np.zeros((3, 1, 3)); P[0, 0, 1] = P[1, 0, 2] = P[2, 0, 2] = 1
     >>> R = np.zeros((3, 1, 3)); R[1, 0, 2] = 5.0
     >>> m = MDP(P, R, gamma=0.9, terminal=[2], p0=[1, 0, 0])
-    >>> tau = rollout(m, [0, 0, 0], rng=0)
+    >>> tau = rollout(m, [0, 0, 0], seed=0)
     >>> tau.states, tau.rewards, tau.terminated
     (array([0, 1, 2]), array([0., 5.]), True)
     """
     pi = check_policy(m, pi)
-    if int(horizon) < 0:
-        msg = f"`horizon` must be >= 0; got {horizon}."
-        raise MDPError(msg)
-    gen = _rng(rng)
-    s = m.sample_start(gen) if s0 is None else int(s0)
-    if not 0 <= s < m.n_states:
-        msg = f"`s0` = {s} is out of range (valid 0..{m.n_states - 1})."
-        raise MDPError(msg)
+    horizon = check_int(horizon, "horizon", minimum=0)
+    gen = as_generator(seed)
+    s = m.sample_start(gen) if s0 is None else check_state(s0, m.n_states, "s0")
     states, actions, rewards = [s], [], []
     done = bool(m.terminal[s])
     for _ in range(int(horizon)):
@@ -134,16 +128,32 @@ def log_prob(m: MDP, pi: npt.ArrayLike, tau: Trajectory) -> float:
     >>> import numpy as np
     >>> from mdp import MDP
     >>> m = MDP(np.full((2, 2, 2), 0.5), np.zeros(2), gamma=0.9)
-    >>> tau = rollout(m, [[0.5, 0.5], [0.5, 0.5]], horizon=3, rng=1)
+    >>> tau = rollout(m, [[0.5, 0.5], [0.5, 0.5]], horizon=3, seed=1)
     >>> round(float(np.exp(log_prob(m, [[0.5, 0.5], [0.5, 0.5]], tau))) * 2 * 4**3, 12)  # (1/2)(1/4)^3
     1.0
     """
     pim = np.asarray(check_policy(m, pi))
-    s, a = tau.states, tau.actions
-    if s.size != a.size + 1:
-        msg = "trajectory needs one more state than actions."
+    s, a = np.asarray(tau.states), np.asarray(tau.actions)
+    if s.ndim != 1 or a.ndim != 1 or s.size != a.size + 1:
+        msg = (
+            f"a trajectory needs states (T+1,) and actions (T,); got shapes "
+            f"{s.shape} and {a.shape}."
+        )
         raise MDPError(msg)
-    A = m.n_actions
+    S, A = m.n_states, m.n_actions
+    if s.dtype.kind not in "iu" or a.dtype.kind not in "iu":
+        msg = "trajectory states and actions must be integer arrays."
+        raise MDPError(msg)
+    bad_s = np.flatnonzero((s < 0) | (s >= S))
+    if bad_s.size:
+        t = int(bad_s[0])
+        msg = f"trajectory state s_{t} = {int(s[t])} is out of range 0..{S - 1}."
+        raise MDPError(msg)
+    bad_a = np.flatnonzero((a < 0) | (a >= A))
+    if bad_a.size:
+        t = int(bad_a[0])
+        msg = f"trajectory action a_{t} = {int(a[t])} is out of range 0..{A - 1}."
+        raise MDPError(msg)
     with np.errstate(divide="ignore"):
         lp = np.log(m.p0[s[0]])
         p_trans = np.asarray(m.P[s[:-1] * A + a, s[1:]]).ravel()
@@ -163,8 +173,9 @@ def discounted_return(rewards: npt.ArrayLike, gamma: float = 1.0) -> float:
     >>> discounted_return([1.0, 1.0, 1.0], 0.5)
     1.75
     """
-    r = np.asarray(rewards, dtype=np.float64)
-    return float((gamma ** np.arange(r.size) * r).sum())
+    r = _reward_sequence(rewards)
+    g = check_gamma(gamma)
+    return float((g ** np.arange(r.size) * r).sum())
 
 
 def reward_to_go(rewards: npt.ArrayLike, gamma: float = 1.0) -> FloatArray:
@@ -178,13 +189,38 @@ def reward_to_go(rewards: npt.ArrayLike, gamma: float = 1.0) -> FloatArray:
     >>> reward_to_go([1.0, 1.0, 1.0], 0.5)
     array([1.75, 1.5 , 1.  ])
     """
-    r = np.asarray(rewards, dtype=np.float64)
+    r = _reward_sequence(rewards)
+    g = check_gamma(gamma)
     out = np.empty_like(r)
     acc = 0.0
     for t in range(r.size - 1, -1, -1):  # a loop over time, not states
-        acc = r[t] + gamma * acc
+        acc = r[t] + g * acc
         out[t] = acc
     return out
+
+
+def _reward_sequence(rewards: Any) -> FloatArray:
+    """One episode's rewards ``r_0 .. r_{T-1}`` as a finite float array ``(T,)``."""
+    if isinstance(rewards, (str, bytes)):
+        raise MDPError(
+            "`rewards` must be a 1-D numeric sequence r_0 .. r_{T-1}; got a string."
+        )
+    try:
+        r = np.array(rewards, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`rewards` must be a 1-D numeric sequence r_0 .. r_{{T-1}}; converting it failed: {exc}"
+        raise MDPError(msg) from exc
+    if r.ndim != 1:
+        msg = (
+            f"`rewards` has shape {r.shape}; expected one episode's rewards, a 1-D "
+            f"sequence (T,). For several episodes call once per episode."
+        )
+        raise MDPError(msg)
+    if not np.isfinite(r).all():
+        t = int(np.flatnonzero(~np.isfinite(r))[0])
+        msg = f"`rewards` is not finite at t = {t} ({r[t]})."
+        raise MDPError(msg)
+    return r
 
 
 def monte_carlo_return(
@@ -193,7 +229,7 @@ def monte_carlo_return(
     *,
     n_episodes: int = 1000,
     horizon: int = 1000,
-    rng: RNGLike = None,
+    seed: RNGLike = None,
 ) -> tuple[float, float]:
     """Estimate ``J(pi)`` by averaging discounted returns of sampled episodes.
 
@@ -212,13 +248,12 @@ def monte_carlo_return(
     >>> P = np.zeros((2, 1, 2)); P[0, 0, 1] = P[1, 0, 1] = 1
     >>> R = np.zeros((2, 1, 2)); R[0, 0, 1] = 1.0
     >>> m = MDP(P, R, gamma=1.0, terminal=[1], p0=[1, 0])
-    >>> monte_carlo_return(m, [0, 0], n_episodes=10, rng=0)
+    >>> monte_carlo_return(m, [0, 0], n_episodes=10, seed=0)
     (1.0, 0.0)
     """
-    gen = _rng(rng)
-    episodes = [
-        rollout(m, pi, horizon=horizon, rng=gen) for _ in range(int(n_episodes))
-    ]
+    n_episodes = check_int(n_episodes, "n_episodes")
+    gen = as_generator(seed)
+    episodes = [rollout(m, pi, horizon=horizon, seed=gen) for _ in range(n_episodes)]
     returns = np.array([discounted_return(tau.rewards, m.gamma) for tau in episodes])
     cut = sum(not tau.terminated for tau in episodes)
     if cut and m.gamma == 1.0:

@@ -26,6 +26,19 @@ from .exact import (
     value_iteration,
 )
 
+# learning family (solvers.learning): model-free prediction and control
+from .learning import (
+    LearningResult,
+    PredictionResult,
+    double_q_learning,
+    expected_learning_curve,
+    expected_sarsa,
+    monte_carlo_evaluation,
+    q_learning,
+    sarsa,
+    td_evaluation,
+)
+
 __all__ = [
     "evaluate_policy",
     "q_values",
@@ -42,6 +55,16 @@ __all__ = [
     "LPResult",
     "FiniteHorizonResult",
     "AverageRewardResult",
+    # learning family
+    "q_learning",
+    "sarsa",
+    "expected_sarsa",
+    "double_q_learning",
+    "monte_carlo_evaluation",
+    "td_evaluation",
+    "expected_learning_curve",
+    "LearningResult",
+    "PredictionResult",
 ]
 
 # planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna

@@ -187,9 +187,10 @@ def test_from_gymnasium_action_subsets_become_a_mask():
         gamma=0.5,
         p0=[1.0, 0.0, 0.0],
         action_names=["go", "stay"],
-        state_names="xyz",
+        state_names=["x", "y", "z"],
     )
-    np.testing.assert_array_equal(m.action_mask, [[1, 1], [1, 0], [1, 0]])
+    # state 2 is terminal: all its actions are the self-loop (the terminal rule)
+    np.testing.assert_array_equal(m.action_mask, [[1, 1], [1, 0], [1, 1]])
     np.testing.assert_array_equal(m.terminal, [False, False, True])
     assert m.names == (("x", "y", "z"), ("go", "stay"))
 
@@ -200,16 +201,120 @@ def test_from_gymnasium_errors():
         "a Gymnasium toy-text env with `unwrapped.P`."
     ):
         MDP.from_gymnasium([1, 2, 3], gamma=0.9)
-    with raises("the Gymnasium table must have states 0..S-1 as keys."):
+    with raises(
+        "the Gymnasium table must have the integer states 0..S-1 as keys; got keys 1."
+    ):
         MDP.from_gymnasium({1: {0: [(1.0, 1, 0.0, False)]}}, gamma=0.9)
-    with raises("the Gymnasium table must have states 0..S-1 as keys."):
+    with raises(
+        "the Gymnasium table must have the integer states 0..S-1 as keys; got keys ."
+    ):
         MDP.from_gymnasium({}, gamma=0.9)
-    with raises("Gymnasium table: state 0 has action key 3; expected 0..1."):
+    with raises(
+        "the Gymnasium table must have the integer states 0..S-1 as keys; got keys '0'."
+    ):
+        MDP.from_gymnasium({"0": {0: [(1.0, 0, 0.0, False)]}}, gamma=0.9)
+    with raises(
+        "Gymnasium table: state 0 has action key 3; expected an integer in 0..1."
+    ):
         MDP.from_gymnasium(
             {0: {0: [(1.0, 0, 0.0, False)], 3: [(1.0, 0, 0.0, False)]}}, gamma=0.9
         )
-    with raises("Gymnasium table lists a next state outside 0..0."):
+    with raises(
+        "Gymnasium table: P[0][0][0] has next state 1; expected an integer in 0..0."
+    ):
         MDP.from_gymnasium({0: {0: [(1.0, 1, 0.0, False)]}}, gamma=0.9)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "msg"),
+    [
+        # probabilities that sum to 1 but are not probabilities
+        (
+            [(1.5, 0, 0.0, False), (-0.5, 1, 0.0, False)],
+            "P[0][0][0] has probability 1.5; expected a number in [0, 1].",
+        ),
+        (
+            [(1.0, 0, 0.0)],
+            "P[0][0][0] is (1.0, 0, 0.0, False)"[:0]
+            + "P[0][0][0] is (1.0, 0, 0.0); expected a tuple (p, next_state, reward, terminated).",
+        ),
+        (
+            [(1.0, "1", 0.0, False)],
+            "P[0][0][0] has next state '1'; expected an integer in 0..1.",
+        ),
+        (
+            [("1", 0, 0.0, False)],
+            "P[0][0][0] has probability '1'; expected a number in [0, 1].",
+        ),
+        (
+            [(1.0, 0, "x", False)],
+            "P[0][0][0] has reward 'x'; expected a finite number.",
+        ),
+        (
+            [(1.0, 0, float("nan"), False)],
+            "P[0][0][0] has reward nan; expected a finite number.",
+        ),
+        (
+            [0.5],
+            "P[0][0][0] is 0.5; expected a tuple (p, next_state, reward, terminated).",
+        ),
+    ],
+)
+def test_from_gymnasium_bad_outcomes(outcomes, msg):
+    table = {0: {0: outcomes}, 1: {0: [(1.0, 1, 0.0, False)]}}
+    with raises("Gymnasium table: " + msg):
+        MDP.from_gymnasium(table, gamma=0.9)
+
+
+def test_from_gymnasium_action_keys_must_be_integers():
+    with raises(
+        "Gymnasium table: state 0 has action key 'left'; expected an integer in 0..0."
+    ):
+        MDP.from_gymnasium({0: {"left": [(1.0, 0, 0.0, False)]}}, gamma=0.9)
+
+
+def test_taxi_tables_and_unreachable_states():
+    gym = pytest.importorskip("gymnasium")
+    env = gym.make("Taxi-v4" if "Taxi-v4" in gym.registry else "Taxi-v3")
+    m = MDP.from_gymnasium(env, gamma=0.99)
+    table = env.unwrapped.P
+    assert (m.n_states, m.n_actions) == (500, 6)
+    assert m.names.actions == ("SOUTH", "NORTH", "EAST", "WEST", "PICKUP", "DROPOFF")
+    # every non-terminal row equals Gymnasium's listed outcomes
+    Pd = m.P.toarray().reshape(500, 6, 500)
+    for s in np.flatnonzero(~m.terminal)[::7]:
+        for a in range(6):
+            ref = np.zeros(500)
+            r = 0.0
+            for p, s2, rew, _ in table[s][a]:
+                ref[s2] += p
+                r += p * rew
+            np.testing.assert_allclose(Pd[s, a], ref)
+            assert m.r[s, a] == pytest.approx(r)
+    # the terminal states are exactly those a successful drop-off enters
+    done_into = {
+        s2
+        for s in table
+        for a in table[s]
+        for p, s2, _, d in table[s][a]
+        if d and p > 0
+    }
+    assert set(np.flatnonzero(m.terminal)) == done_into
+    # the optimal policy acts correctly in the Gymnasium env: it always delivers
+    from solvers import policy_iteration
+
+    pi = policy_iteration(m).policy
+    returns = []
+    for seed in range(20):
+        s, _ = env.reset(seed=seed)
+        total, done, steps = 0.0, False, 0
+        while not done and steps < 200:
+            s, r, done, trunc, _ = env.step(int(pi[s]))
+            total += r
+            steps += 1
+        assert done
+        returns.append(total)
+    assert np.mean(returns) > 0
     table = {
         0: {0: [(0.5, 1, 0.0, True), (0.5, 1, 0.0, False)]},
         1: {0: [(1.0, 1, 0.0, True)]},

@@ -25,7 +25,7 @@ def random_case(seed: int):
     """A small random MDP with a mask, terminals and garbage in masked rows.
 
     Returns the MDP and the reference tables ``P_ref [S, A, S]`` (masked rows
-    zeroed, terminal rows self-loops), ``R_ref [S, A, S]`` and ``mask``.
+    zeroed, terminal rows self-loops under every action), ``R_ref [S, A, S]`` and ``mask``.
     """
     rng = np.random.default_rng(seed)
     S, A = int(rng.integers(2, 9)), int(rng.integers(1, 4))
@@ -44,10 +44,13 @@ def random_case(seed: int):
     P_given[~mask] = 0.3  # garbage in unavailable rows must be ignored
     m = MDP(P_given, R, 0.9, terminal=term, action_mask=mask)
 
+    # the terminal rule: every action of a terminal state is a self-loop
+    mask = mask.copy()
+    mask[term] = True
     P_ref = P.copy()
     P_ref[~mask] = 0.0
     for s in np.flatnonzero(term):
-        P_ref[s, mask[s], s] = 1.0
+        P_ref[s, :, s] = 1.0
     return m, P_ref, R, mask
 
 

@@ -173,7 +173,7 @@ def test_gamma_one_without_terminal_states():
 
 
 def test_all_states_terminal():
-    m = MDP(np.zeros((2, 1, 2)), R=np.zeros(2), gamma=1.0, terminal=[0, 1])
+    m = MDP(np.zeros((2, 1, 2)), R=np.zeros(2), gamma=1.0, terminal=[True, True])
     V, info = lin.solve_policy_value(m, [0, 0])
     assert V.tolist() == [0.0, 0.0] and info.method == "direct"
 

@@ -97,7 +97,7 @@ def test_names_default_and_given():
 def test_repr():
     P = np.zeros((2, 2, 2))
     P[0, :, 1] = 1.0
-    m = MDP(P, R=np.zeros(2), gamma=0.5, terminal=[1], action_mask=[[1, 1], [1, 0]])
+    m = MDP(P, R=np.zeros(2), gamma=0.5, terminal=[1], action_mask=[[1, 0], [1, 0]])
     assert (
         repr(m)
         == "MDP(n_states=2, n_actions=2, gamma=0.5, nnz=3, terminal=1, action_mask)"
@@ -207,12 +207,14 @@ def test_step_unavailable_action():
 @pytest.mark.parametrize(
     ("s", "a", "msg"),
     [
-        (2, 0, "state 2 is out of range (valid 0..1)."),
-        (-1, 0, "state -1 is out of range (valid 0..1)."),
-        (0, 2, "action 2 is out of range (valid 0..1)."),
-        (0, -1, "action -1 is out of range (valid 0..1)."),
-        ("x", 0, "state and action must be integers; got 'x', 0."),
-        (0, None, "state and action must be integers; got 0, None."),
+        (2, 0, "`s` must be a state index (an integer in 0..1); got 2."),
+        (-1, 0, "`s` must be a state index (an integer in 0..1); got -1."),
+        (1.5, 0, "`s` must be a state index (an integer in 0..1); got 1.5."),
+        (True, 0, "`s` must be a state index (an integer in 0..1); got True."),
+        (0, 2, "`a` must be an action index (an integer in 0..1); got 2."),
+        (0, -1, "`a` must be an action index (an integer in 0..1); got -1."),
+        ("x", 0, "`s` must be a state index (an integer in 0..1); got 'x'."),
+        (0, None, "`a` must be an action index (an integer in 0..1); got None."),
     ],
 )
 def test_step_out_of_range(s, a, msg):
@@ -303,7 +305,9 @@ def test_load_foreign_npz(tmp_path):
     np.savez(path, a=np.zeros(2), gamma=np.array(0.9))
     with pytest.raises(
         MDPError,
-        match=re.escape("is not an mdpkit MDP file (missing ['P_data', 'P_indices'"),
+        match=re.escape(
+            "is not an mdpkit MDP file (write one with MDP.save()): it lacks ['P_data', 'P_indices'"
+        ),
     ):
         load(path)
 
@@ -312,7 +316,10 @@ def test_load_npy(tmp_path):
     path = tmp_path / "array.npy"
     np.save(path, np.zeros(3))
     with pytest.raises(
-        MDPError, match=re.escape("holds a single array, not an mdpkit MDP file (.npz)")
+        MDPError,
+        match=re.escape(
+            "is not an mdpkit MDP file (write one with MDP.save()): it is not a .npz (zip) archive."
+        ),
     ):
         load(path)
 
@@ -321,10 +328,71 @@ def test_load_npy(tmp_path):
 def test_load_garbage_or_missing(tmp_path, content):
     path = tmp_path / "x.npz"
     path.write_bytes(content)
-    with pytest.raises(MDPError, match="cannot read an MDP from"):
+    with pytest.raises(MDPError, match="is not an mdpkit MDP file") as info:
         load(path)
-    with pytest.raises(MDPError, match="cannot read an MDP from"):
+    assert "allow_pickle" not in str(info.value)
+    with pytest.raises(
+        MDPError, match="cannot read an MDP from .*does_not_exist.npz.*: No such file"
+    ):
         load(tmp_path / "does_not_exist.npz")
+
+
+def test_load_text_file_does_not_suggest_pickle(tmp_path):
+    path = tmp_path / "hello.txt"
+    path.write_text("hello\n")
+    with pytest.raises(MDPError) as info:
+        load(path)
+    assert str(info.value).endswith(
+        "is not an mdpkit MDP file (write one with MDP.save()): it is not a .npz (zip) archive."
+    )
+    assert "pickle" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "msg"),
+    [
+        (
+            lambda a: a.update(P_indices=a["P_indices"] + 1),
+            "`P` has index 3 in row 0, out of range 0..2 for shape (6, 3)",
+        ),
+        (lambda a: a.update(P_indices=-a["P_indices"] - 1), "out of range 0..2"),
+        (
+            lambda a: a.update(P_indptr=a["P_indptr"][::-1].copy()),
+            "indptr does not start at 0 and increase",
+        ),
+        (
+            lambda a: a.update(P_indptr=a["P_indptr"][:-1]),
+            "whose indptr has 6 entries; expected 7",
+        ),
+        (
+            lambda a: a.update(shape=np.array([6, 2])),
+            "`P` has index 2 in row 0, out of range 0..1",
+        ),
+        (
+            lambda a: a.update(shape=np.array([4, 2])),
+            "whose indptr has 7 entries; expected 5",
+        ),
+        (
+            lambda a: a.update(shape=np.array([3.5, 2.0])),
+            "`shape` is array([3.5, 2. ])",
+        ),
+        (lambda a: a.update(R_data=a["R_data"][:-1]), "`R_data` has"),
+        (lambda a: a.update(P_data=a["P_data"].astype(str)), "`P_data` has dtype <U"),
+    ],
+)
+def test_load_tampered_file_is_one_clear_error(tmp_path, edit, msg):
+    path = tmp_path / "m.npz"
+    P = np.zeros((3, 2, 3))
+    P[:, :, :] = 1 / 3
+    m = MDP(P, R=np.arange(18.0).reshape(3, 2, 3), gamma=0.9)
+    m.save(path)
+    with np.load(path) as f:
+        arrays = dict(f)
+    edit(arrays)
+    np.savez(path, **arrays)
+    with pytest.raises(MDPError, match="is corrupt") as info:
+        load(path)
+    assert msg in str(info.value)
 
 
 def test_load_other_format_version(tmp_path):
@@ -354,11 +422,11 @@ def test_monte_carlo_return_warns_when_gamma_one_episodes_are_cut_off():
     R[0, 1, 1] = 1.0
     m = MDP(P, R, gamma=1.0, terminal=[1], p0=[1.0, 0.0])
     with pytest.warns(RuntimeWarning, match="10 of 10 episodes reached the horizon"):
-        assert monte_carlo_return(m, [0, 0], n_episodes=10, horizon=5, rng=0) == (
+        assert monte_carlo_return(m, [0, 0], n_episodes=10, horizon=5, seed=0) == (
             0.0,
             0.0,
         )
-    assert monte_carlo_return(m, [1, 0], n_episodes=10, rng=0) == (1.0, 0.0)
+    assert monte_carlo_return(m, [1, 0], n_episodes=10, seed=0) == (1.0, 0.0)
 
 
 def test_state_and_action_names_mirror_the_constructor():

@@ -10,12 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mdp import MDP, PolicyError
+from mdp import MDP, MDPError, PolicyError
 from mdp import policy as pol
 
 
 def raises(match: str):
-    return pytest.raises(PolicyError, match=re.escape(match))
+    # PolicyError for a bad policy, MDPError from the shared argument checks
+    return pytest.raises((PolicyError, MDPError), match=re.escape(match))
 
 
 def small_mdp(mask=None) -> MDP:
@@ -60,6 +61,10 @@ def test_check_policy_deterministic_wrong_shape():
 )
 def test_check_policy_deterministic_not_integer(pi):
     dtype = np.asarray(pi).dtype
+    if dtype.kind == "b":
+        with raises("policy must be numeric; got a boolean array."):
+            pol.check_policy(small_mdp(), pi)
+        return
     with raises(f"deterministic policy must hold integer actions; got dtype {dtype}."):
         pol.check_policy(small_mdp(), pi)
 
@@ -163,8 +168,13 @@ def test_greedy_spread_ties():
 
 def test_greedy_tol():
     Q = [[1.0, 1.0 + 1e-9, 0.5], [-100.0, -100.0 - 1e-6, 0.0]]
-    assert pol.greedy(Q).tolist() == [1, 2]
+    # the default GREEDY_TIE_TOL (1e-9 relative) counts round-off as a tie
+    assert pol.greedy(Q).tolist() == [0, 2]
+    assert pol.greedy(Q, tol=0).tolist() == [1, 2]
     assert pol.greedy(Q, tol=1e-8).tolist() == [0, 2]
+    for bad in (-1, np.nan, "1e-6"):
+        with raises(f"`tol` must be a non-negative, finite number; got {bad!r}."):
+            pol.greedy(Q, tol=bad)
     # the tolerance scales with max(1, |max_a Q|): a gap of 1e-6 at |Q| = 100 is a
     # tie for tol = 1e-7 (threshold 1e-5) but not for tol = 1e-9 (threshold 1e-7)
     Q = [[-100.0, -100.0 - 1e-6]]
@@ -223,7 +233,7 @@ def test_epsilon_greedy_formula():
 
 @pytest.mark.parametrize("eps", [-0.1, 1.5, np.nan])
 def test_epsilon_greedy_bad_epsilon(eps):
-    with raises(f"`epsilon` must be in [0, 1]; got {eps}."):
+    with raises(f"`epsilon` must be a number in [0, 1]; got {eps}."):
         pol.epsilon_greedy([[0.0, 1.0]], eps)
 
 
@@ -245,7 +255,7 @@ def test_softmax_is_stable_for_large_logits():
 
 @pytest.mark.parametrize("T", [0.0, -1.0, np.nan])
 def test_softmax_bad_temperature(T):
-    with raises(f"`temperature` must be > 0; got {T}."):
+    with raises(f"`temperature` must be a positive, finite number; got {T}."):
         pol.softmax([[0.0, 1.0]], T)
 
 
@@ -275,7 +285,7 @@ def test_constructed_policies_respect_minus_inf(Q):
 # ------------------------------------------------------ sampling, log_prob
 def test_sample_action_deterministic():
     assert pol.sample_action([2, 0, 1], 0) == 2
-    assert pol.sample_action(np.array([2, 0, 1]), 2, rng=5) == 1
+    assert pol.sample_action(np.array([2, 0, 1]), 2, seed=5) == 1
 
 
 def test_sample_action_frequencies():
@@ -302,9 +312,9 @@ def test_sample_action_seed_reproducible():
 
 @pytest.mark.parametrize("s", [2, -1])
 def test_sample_action_state_out_of_range(s):
-    with raises(f"state {s} is out of range for a policy over 2 states."):
+    with raises(f"`s` must be a state index (an integer in 0..1); got {s}."):
         pol.sample_action(np.full((2, 2), 0.5), s)
-    with raises(f"state {s} is out of range for a policy over 2 states."):
+    with raises(f"`s` must be a state index (an integer in 0..1); got {s}."):
         pol.sample_action([0, 1], s)
 
 
@@ -317,11 +327,11 @@ def test_log_prob():
 
 
 def test_log_prob_errors():
-    with raises("state 1 is out of range for a policy over 1 states."):
+    with raises("`s` must be a state index (an integer in 0..0); got 1."):
         pol.log_prob([[0.5, 0.5]], 1, 0)
-    with raises("state -1 is out of range for a policy over 2 states."):
+    with raises("`s` must be a state index (an integer in 0..1); got -1."):
         pol.log_prob([0, 1], -1, 0)
-    with raises("action 2 is out of range (valid 0..1)."):
+    with raises("`a` must be an action index (an integer in 0..1); got 2."):
         pol.log_prob([[0.5, 0.5]], 0, 2)
-    with raises("action -1 is out of range (valid 0..A-1)."):
+    with raises("`a` must be an action index (an integer in 0..A-1); got -1."):
         pol.log_prob([0, 1], 0, -1)

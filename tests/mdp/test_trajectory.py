@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import itertools
 
 import numpy as np
@@ -44,13 +45,13 @@ def test_trajectory_probabilities_over_all_paths_sum_to_one():
 def test_rollout_is_seeded_and_follows_p0_and_the_policy():
     m = _tiny()
     pi = np.array([1, 0, 1])
-    a = rollout(m, pi, horizon=20, rng=3)
-    b = rollout(m, pi, horizon=20, rng=3)
+    a = rollout(m, pi, horizon=20, seed=3)
+    b = rollout(m, pi, horizon=20, seed=3)
     np.testing.assert_array_equal(a.states, b.states)
     np.testing.assert_array_equal(a.actions, pi[a.states[:-1]])
     assert len(a) == 20 and not a.terminated
     starts = np.bincount(
-        [rollout(m, pi, horizon=0, rng=i).states[0] for i in range(3000)], minlength=3
+        [rollout(m, pi, horizon=0, seed=i).states[0] for i in range(3000)], minlength=3
     )
     np.testing.assert_allclose(starts / 3000, m.p0, atol=0.03)
 
@@ -58,7 +59,7 @@ def test_rollout_is_seeded_and_follows_p0_and_the_policy():
 def test_monte_carlo_matches_the_exact_expected_return():
     m = garnet(6, 2, 3, gamma=0.7, seed=2)
     pi = np.full((6, 2), 0.5)
-    mean, se = monte_carlo_return(m, pi, n_episodes=4000, horizon=60, rng=0)
+    mean, se = monte_carlo_return(m, pi, n_episodes=4000, horizon=60, seed=0)
     assert abs(mean - expected_return(m, pi)) < 4 * se + 0.7**60 * 10
 
 
@@ -73,14 +74,17 @@ def test_returns_and_reward_to_go():
 
 def test_errors():
     m = _tiny()
-    with pytest.raises(MDPError, match="`horizon` must be >= 0"):
+    with pytest.raises(MDPError, match="`horizon` must be an integer >= 0; got -1."):
         rollout(m, [0, 0, 0], horizon=-1)
-    with pytest.raises(MDPError, match="`s0` = 5 is out of range"):
+    with pytest.raises(
+        MDPError,
+        match=re.escape("`s0` must be a state index (an integer in 0..2); got 5."),
+    ):
         rollout(m, [0, 0, 0], s0=5)
     with pytest.raises(PolicyError):
         rollout(m, [0, 0])
     from mdp.trajectory import Trajectory
 
     bad = Trajectory(np.array([0, 1]), np.array([0, 1]), np.zeros(2), False)
-    with pytest.raises(MDPError, match="one more state than actions"):
+    with pytest.raises(MDPError, match=re.escape("a trajectory needs states (T+1,) and actions (T,); got shapes (2,) and (2,).")):
         log_prob(m, [0, 0, 0], bad)

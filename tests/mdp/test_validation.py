@@ -292,57 +292,99 @@ def test_terminal_as_mask_and_as_indices_agree():
     P[1] = 0.0
     a = MDP(P, R=np.zeros(2), gamma=0.9, terminal=[False, True])
     b = MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1])
-    c = MDP(P, R=np.zeros(2), gamma=0.9, terminal=np.array([1, 1]))  # repeats ok
-    assert a == b == c
+    assert a == b
+    # a repeated index is refused: it is how 0/1 flags given as ints look
+    with raises("`terminal` = [1, 1] is ambiguous: 0/1 flags or the indices [1]?"):
+        MDP(P, R=np.zeros(2), gamma=0.9, terminal=np.array([1, 1]))
+    P3 = np.zeros((3, 1, 3))
+    P3[:, 0, 2] = 1.0
+    with raises("`terminal` = [0, 0, 1] is ambiguous"):  # 0/1 flags given as ints
+        MDP(P3, R=np.zeros(3), gamma=0.9, terminal=np.array([0, 0, 1]))
+    with raises("`terminal` lists state 2 more than once"):
+        MDP(np.ones((4, 1, 4)) / 4, R=np.zeros(4), gamma=0.9, terminal=[2, 2])
     assert not MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[]).terminal.any()
 
 
-def test_terminal_row_not_absorbing():
-    # state 1 is terminal but action 1 moves it to state 0
-    with raises(
-        "terminal state rows must be absorbing: (state 1, action 1) of `P` "
-        "is neither all zero nor the self-loop P(s|s,a) = 1."
-    ):
-        MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[1])
+# ------------------------------------------- the terminal-state rule
+# terminal= declares where episodes end; rows of P, rewards and the action
+# mask given for terminal states are not used.
 
 
-def test_terminal_row_partial_self_loop_not_absorbing():
+def _absorbing_chain():
+    P = chain()
+    P[1] = [[0.0, 1.0], [0.0, 1.0]]
+    return P
+
+
+def test_terminal_rows_leading_elsewhere_are_not_used():
+    # state 1 is terminal but action 1 moves it to state 0 (CliffWalking-style
+    # tables, POMDPs.jl): the same MDP as the explicitly absorbing input
+    m = MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[1])
+    assert m == MDP(_absorbing_chain(), R=np.zeros(2), gamma=0.9, terminal=[1])
     P = chain()
     P[1, 0] = [0.5, 0.5]
-    P[1, 1] = [0.0, 1.0]
-    with raises("terminal state rows must be absorbing: (state 1, action 0)"):
-        MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1])
+    assert MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1]) == m
+    P[1, 0] = [np.nan, -1.0]  # not even read
+    assert MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1]) == m
 
 
-def test_terminal_with_nonzero_reward_R_s():
-    P = chain()
-    P[1] = 0.0
-    with raises(
-        "terminal state 1 has non-zero reward r(1, 0) = 2. Terminal states "
-        "are absorbing with zero reward; pay a reward for reaching state 1 "
-        "on the transition into it, R(s, a, s'=1)."
-    ):
-        MDP(P, R=[0.0, 2.0], gamma=0.9, terminal=[1])
+def test_minus_one_on_every_transition_with_terminal_states():
+    # the book's "R = -1 on every transition": r is 0 in the terminal state
+    from solvers import value_iteration
+
+    S = 5  # a corridor: action 0 left, action 1 right; state 4 terminal
+    P = np.zeros((S, 2, S))
+    for s in range(S):
+        P[s, 0, max(s - 1, 0)] = P[s, 1, min(s + 1, S - 1)] = 1.0
+    m = MDP(P, R=-np.ones((S, 2)), gamma=1.0, terminal=[4])
+    R_clean = -np.ones((S, 2))
+    R_clean[4] = 0.0
+    P_clean = P.copy()
+    P_clean[4] = 0.0
+    clean = MDP(P_clean, R=R_clean, gamma=1.0, terminal=[4])
+    assert m == clean
+    np.testing.assert_array_equal(m.r[4], 0.0)
+    V = value_iteration(m, tol=1e-12).V
+    np.testing.assert_allclose(V, [-4.0, -3.0, -2.0, -1.0, 0.0])
+    np.testing.assert_allclose(V, value_iteration(clean, tol=1e-12).V)
+    # R(s) and R(s, a, s') forms too
+    assert MDP(P, R=-np.ones(S), gamma=1.0, terminal=[4]) == clean
+    R_sas = -np.ones((S, 2, S))
+    m3 = MDP(P, R=R_sas, gamma=1.0, terminal=[4])
+    np.testing.assert_array_equal(m3.r, R_clean)
 
 
-def test_terminal_with_nonzero_reward_R_sas_on_self_loop():
-    P = chain()
-    P[1] = 0.0
-    R = np.zeros((2, 2, 2))
-    R[0, 1, 1] = 5.0  # into the goal: fine
-    R[1, 1, 1] = -1.0  # out of it (its self-loop): not fine
-    with raises("terminal state 1 has non-zero reward r(1, 1) = -1."):
-        MDP(P, R=R, gamma=0.9, terminal=[1])
-    R[1, 1, 1] = 0.0
-    R[1, 0, 0] = 7.0  # off the self-loop, never read
-    m = MDP(P, R=R, gamma=0.9, terminal=[1])
-    np.testing.assert_array_equal(m.r, [[0.0, 5.0], [0.0, 0.0]])
+def test_terminal_rows_of_the_mask_are_not_used():
+    # the gambler's capital 0 and 100: no stake is available there
+    P = _absorbing_chain()
+    mask = [[True, True], [False, False]]
+    m = MDP(chain(), R=np.zeros(2), gamma=0.9, terminal=[1], action_mask=mask)
+    assert m == MDP(P, R=np.zeros(2), gamma=0.9, terminal=[1])
+    np.testing.assert_array_equal(m.action_mask, [[True, True], [True, True]])
+
+
+def test_terminal_rule_gives_the_same_values_as_absorbing_input():
+    from solvers import policy_iteration
+
+    rng = np.random.default_rng(3)
+    S, A = 6, 3
+    P = rng.random((S, A, S))
+    P /= P.sum(axis=2, keepdims=True)
+    R = rng.normal(size=(S, A, S))
+    term = np.array([False, False, True, False, True, False])
+    messy = MDP(P, R, gamma=0.95, terminal=term)  # rows and rewards given
+    P_clean, R_clean = P.copy(), R.copy()
+    P_clean[term] = 0.0
+    R_clean[term] = 0.0
+    clean = MDP(P_clean, R_clean, gamma=0.95, terminal=term)
+    np.testing.assert_allclose(policy_iteration(messy).V, policy_iteration(clean).V)
 
 
 def test_state_without_available_action():
     with raises(
-        "`action_mask` leaves no available action in state 1; every state "
-        "needs at least one (give terminal states any one)."
+        "`action_mask` leaves no available action in state 1; every "
+        "non-terminal state needs at least one (or declare the state terminal "
+        "with `terminal=`)."
     ):
         MDP(
             chain(),
@@ -395,7 +437,8 @@ def test_terminal_all_zero_rows_become_self_loops():
     )
     Pd = m.P.toarray().reshape(3, 2, 3)
     np.testing.assert_array_equal(Pd[1], [[0, 1, 0], [0, 1, 0]])
-    np.testing.assert_array_equal(Pd[2], [[0, 0, 1], [0, 0, 0]])  # masked pair stays 0
+    # the mask given for terminal state 2 is not used: every action self-loops
+    np.testing.assert_array_equal(Pd[2], [[0, 0, 1], [0, 0, 1]])
     np.testing.assert_array_equal(m.r[1:], 0.0)
 
 

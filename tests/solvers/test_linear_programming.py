@@ -108,7 +108,7 @@ def test_stochastic_shortest_path_gamma_one():
 
 
 def test_all_terminal():
-    m = MDP(np.zeros((2, 1, 2)), np.zeros(2), gamma=1.0, terminal=[0, 1])
+    m = MDP(np.zeros((2, 1, 2)), np.zeros(2), gamma=1.0, terminal=[True, True])
     sol = linear_programming(m)
     np.testing.assert_array_equal(sol.V, [0.0, 0.0])
     assert sol.converged and sol.info["n_lps"] == 0

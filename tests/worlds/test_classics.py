@@ -169,8 +169,10 @@ def test_gamblers_problem_tables():
     P, r = _dense(m)
     s = np.arange(10)
     assert m.n_actions == 4
+    # stakes 1..min(s, goal - s); the terminal capitals 0 and 9 are self-loops
+    # under every action (the terminal rule)
     np.testing.assert_array_equal(
-        m.action_mask.sum(axis=1), np.maximum(np.minimum(s, 9 - s), 1)
+        m.action_mask.sum(axis=1), np.where(m.terminal, 4, np.minimum(s, 9 - s))
     )
     assert list(np.flatnonzero(m.terminal)) == [0, 9]
     # capital 4, stake 3: to 7 w.p. 0.3, to 1 w.p. 0.7

@@ -157,7 +157,7 @@ def test_cliff_walking_optimal_path():
     # the greedy path runs along the cliff edge: up, 11 x right, down
     s, path = world.state(3, 0), []
     for _ in range(20):
-        s, _, done = world.mdp.step(s, vi.policy[s], rng=0)
+        s, _, done = world.mdp.step(s, vi.policy[s], seed=0)
         path.append(world.cell(s))
         if done:
             break

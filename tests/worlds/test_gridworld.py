@@ -468,7 +468,7 @@ def test_cliff_sends_back_to_start_with_the_whole_cliff_reward():
     np.testing.assert_array_equal(np.flatnonzero(row(world, (1, 0), RIGHT)), [s])
     assert world.mdp.r[s, RIGHT] == -100.0
     assert world.mdp.r[world.state(0, 1), DOWN] == -100.0
-    assert world.mdp.step(world.state(0, 1), DOWN, rng=0) == (s, -100.0, False)
+    assert world.mdp.step(world.state(0, 1), DOWN, seed=0) == (s, -100.0, False)
     assert not world.mdp.terminal[world.state(1, 1)]
     # around the cliff: up, right, right, down
     assert value_iteration(world.mdp).V[s] == pytest.approx(-4.0)
