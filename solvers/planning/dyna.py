@@ -57,20 +57,11 @@ from mdp.checks import (
 )
 from mdp.types import RNGLike
 from solvers.exact import policy_iteration
+from solvers.learning import LearningResult
 
-from ._common import ShortRepr
 from ._generative import model_lists
 
 __all__ = ["dyna_q"]
-
-
-def _result_type() -> type:
-    """The learning family's ``LearningResult`` (``solvers.learning``)."""
-    try:
-        from solvers.learning import LearningResult
-    except ImportError:  # pragma: no cover - before the learning family merges
-        return _LearningResult
-    return LearningResult
 
 
 def dyna_q(
@@ -201,9 +192,8 @@ def dyna_q(
     policy = _greedy(Q, mask, rngs)
     squeeze = (lambda x: x[0]) if runs is None else (lambda x: x)
     steps = t_run
-    cls = _result_type()
     name = f"dyna-q{'+' if k_ > 0 else ''}(n={n_plan})"
-    return cls(
+    return LearningResult(
         Q=squeeze(Q),
         policy=squeeze(policy),
         episode_returns=squeeze(returns),
@@ -260,6 +250,16 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
             buf = iter(rng.random(4096).tolist())
             return next(buf)
 
+    normals = iter(())
+
+    def gauss() -> float:
+        nonlocal normals
+        try:
+            return next(normals)
+        except StopIteration:
+            normals = iter(rng.standard_normal(1024).tolist())
+            return next(normals)
+
     def new_start() -> int:
         nonlocal starts
         if start is not None:
@@ -305,6 +305,8 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
             else min(bisect_right(env.cum[row], uni()), len(succ) - 1)
         )
         s2, r = succ[j], env.rew[row][j]
+        if env.std is not None and env.std[row][j] > 0:
+            r += env.std[row][j] * gauss()
         done = term[s2]
         # 2. direct RL: Q(S,A) += alpha [R + gamma max_a Q(S',a) - Q(S,A)]
         target = r if done else r + g * vmax(s2)
@@ -410,13 +412,3 @@ def _add_untried(s, visited, mask, model_s, model_r, seen_list, n_seen, A, rr):
         n_seen[new] += 1
         model_s[rr[new], sa[new]] = s[new]
         model_r[rr[new], sa[new]] = 0.0
-
-
-class _LearningResult(ShortRepr):  # pragma: no cover - replaced on merge
-    """Stand-in with ``LearningResult``'s fields until ``solvers.learning`` lands."""
-
-    def __init__(self, **kw: Any) -> None:
-        self.__dict__.update(kw)
-
-    def __repr__(self) -> str:
-        return f"LearningResult(method={self.__dict__.get('method')!r})"

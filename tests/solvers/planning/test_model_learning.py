@@ -45,7 +45,7 @@ def test_counts_from_trajectories_match_a_plain_count():
     m = make("frozenlake-4x4").mdp
     rng = np.random.default_rng(3)
     pi = np.full((16, 4), 0.25)
-    taus = [rollout(m, pi, rng=rng, horizon=50) for _ in range(30)]
+    taus = [rollout(m, pi, seed=rng, horizon=50) for _ in range(30)]
     est = estimate_model(taus, n_states=16, n_actions=4, gamma=1.0)
     N = np.zeros((16, 4), dtype=int)
     for tau in taus:
