@@ -70,11 +70,13 @@ __all__ = [
 # planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna
 from .planning import (  # noqa: E402
     EpisodeResult,
+    ExpertIterationResult,
     MCTSResult,
     ModelEstimate,
     MPCResult,
     dyna_q,
     estimate_model,
+    expert_iteration,
     mcts,
     mcts_episode,
     mpc,
@@ -90,4 +92,6 @@ __all__ += [
     "estimate_model",
     "ModelEstimate",
     "dyna_q",
+    "expert_iteration",
+    "ExpertIterationResult",
 ]

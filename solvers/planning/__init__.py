@@ -7,11 +7,15 @@ MDP (``solvers.evaluate_policy``), next to ``V*``.
 from __future__ import annotations
 
 from .dyna import dyna_q
+from .expert_iteration import ExpertIterationResult, expert_iteration, search_controller
 from .mcts import EpisodeResult, MCTSResult, mcts, mcts_episode
 from .model_learning import ModelEstimate, estimate_model, sample_transitions
 from .mpc import MPCResult, mpc
 
 __all__ = [
+    "expert_iteration",
+    "ExpertIterationResult",
+    "search_controller",
     "dyna_q",
     "estimate_model",
     "sample_transitions",
