@@ -146,6 +146,17 @@ def expert_iteration(
     iteration; with ``gamma = 1`` a ``pi_theta`` that does not terminate has
     ``J = nan`` (a softmax policy with finite logits always terminates where
     any policy can).
+
+    Examples
+    --------
+    The 4x4 gridworld at gamma = 0.9: ``J`` of the uniform policy is -6.607,
+    ``J* = -1.874``.
+
+    >>> from worlds import make
+    >>> m = make("gridworld-4x4", gamma=0.9).mdp
+    >>> res = expert_iteration(m, iterations=40, simulations=16, lr=3.0, seed=0)
+    >>> round(float(res.J[0]), 3), round(float(res.J[-1]), 3), round(res.J_star, 3)
+    (-6.607, -1.93, -1.874)
     """
     t0 = time.perf_counter()
     m = check_mdp(m)
