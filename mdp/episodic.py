@@ -28,7 +28,7 @@ Examples
 >>> P = np.zeros((3, 2, 3))
 >>> P[:, 0, :] = np.eye(3)                    # action 0: stay
 >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
->>> m = MDP(P, [-1.0, -1.0, 0.0], gamma=1.0, terminal=[2])
+>>> m = MDP(P, -np.ones((3, 2)), gamma=1.0, terminal=[2])   # -1 per step; state 2 ends it
 >>> episodic.proper_policy(m)
 array([1, 1, 0])
 >>> episodic.improper_states(m, [0, 0, 0])
