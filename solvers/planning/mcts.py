@@ -102,6 +102,9 @@ class MCTSResult(ShortRepr):
         Decision nodes in the tree.
     max_depth : int
         Deepest decision node of the tree (the root is depth 0).
+    state_visits : ndarray of int (S,)
+        Visits of the tree's decision nodes, summed per state (where the
+        search looked).
     principal_variation : list of (int, int)
         ``(state, action)`` pairs following the most visited action and the
         most visited outcome from the root; a last pair ``(state, -1)`` is a
@@ -128,6 +131,7 @@ class MCTSResult(ShortRepr):
     simulations: int
     nodes: int
     max_depth: int
+    state_visits: IntArray
     principal_variation: list
     elapsed: float
 
@@ -664,6 +668,11 @@ def _summary(mod, tree, root, n_sim, elapsed) -> MCTSResult:
         simulations=n_sim,
         nodes=len(tree.state),
         max_depth=max(tree.depth) - tree.depth[root],
+        state_visits=np.bincount(
+            np.asarray(tree.state, dtype=np.intp),
+            weights=np.asarray(tree.n, dtype=float),
+            minlength=mod.S,
+        ).astype(np.int64),
         principal_variation=_principal_variation(mod, tree, root),
         elapsed=elapsed,
     )
