@@ -101,7 +101,7 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
             max_steps=args.max_steps,
             seed=args.seed,
         )
-        states, G, steps, terminated = ep.states, ep.ret, ep.steps, ep.terminated
+        states, G, steps, terminated = list(ep.states), ep.ret, ep.steps, ep.terminated
         head = f"MCTS (UCT), {args.simulations} simulations per step"
         if m.n_states <= 400:
             V = search_controller(

@@ -30,7 +30,9 @@ class ShortRepr:
 
     def __repr__(self) -> str:
         parts = [
-            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.repr
         ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"
 

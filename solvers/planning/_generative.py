@@ -37,8 +37,10 @@ class ModelLists:
             rew_data = np.repeat(m.r.ravel(), np.diff(P.indptr)).tolist()
         std = getattr(m, "reward_std", None)
         std_list = None if std is None else np.asarray(std, dtype=float).tolist()
-        self.succ, self.cum, self.rew = [], [], []
-        self.std = [] if std_list is not None else None
+        self.succ: list[tuple[int, ...]] = []
+        self.cum: list[tuple[float, ...]] = []
+        self.rew: list[tuple[float, ...]] = []
+        self.std: list[tuple[float, ...]] | None = [] if std_list is not None else None
         for row in range(S * A):
             lo, hi = indptr[row], indptr[row + 1]
             base = data_cum[lo - 1] if lo > 0 else 0.0
@@ -46,7 +48,7 @@ class ModelLists:
             self.succ.append(tuple(idx[lo:hi]))
             self.cum.append(tuple((c - base) / total for c in data_cum[lo:hi]))
             self.rew.append(tuple(rew_data[lo:hi]))
-            if self.std is not None:
+            if self.std is not None and std_list is not None:
                 self.std.append(tuple(std_list[lo:hi]))
         self.S, self.A = S, A
         self.avail = [tuple(np.flatnonzero(row).tolist()) for row in m.action_mask]
@@ -64,5 +66,9 @@ def model_lists(m: MDP) -> ModelLists:
     if hit is not None and hit[0]() is m:
         return hit[1]
     tab = ModelLists(m)
-    _TABLES[key] = (weakref.ref(m, lambda _, k=key: _TABLES.pop(k, None)), tab)
+
+    def drop(_: object, k: int = key) -> None:
+        _TABLES.pop(k, None)
+
+    _TABLES[key] = (weakref.ref(m, drop), tab)
     return tab

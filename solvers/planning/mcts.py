@@ -689,7 +689,7 @@ def _key(tree, node: int, a: int, s2: int, S: int, A: int) -> int:
 def _principal_variation(mod, tree, root) -> list[tuple[int, int]]:
     """Most visited action, then most visited outcome, to the tree's edge."""
     A, S = mod.A, mod.S
-    out = []
+    out: list[tuple[int, int]] = []
     node = root
     while len(out) <= len(tree.state):
         base = node * A
