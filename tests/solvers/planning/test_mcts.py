@@ -152,3 +152,25 @@ def test_errors():
         mcts(m, 1, simulations=5, depth=0)
     with pytest.raises(MDPError, match="`model` has 25 states"):
         mcts_episode(m, simulations=5, model=make("gridworld-5x5").mdp)
+
+
+def test_measured_limits_of_uct_with_random_rollouts():
+    # Windy gridworld: -1 per step, the goal 15 steps away.  Random rollouts
+    # never reach it, so every root action averages exactly -depth.
+    w = make("windy-gridworld")
+    out = mcts(w.mdp, w.state(3, 0), simulations=5000, depth=16, seed=0)
+    np.testing.assert_array_equal(out.q, [-16.0] * 4)
+    # Cliff walking: UCT picks UP at the start but acting with it at depth 20
+    # wanders along the top rows and does not reach the goal (measured with
+    # 2000 and 5000 simulations per step over 100 steps, 3 seeds each).
+    c = make("cliff-walking")
+    ep = mcts_episode(
+        c.mdp,
+        simulations=300,
+        depth=20,
+        c=0.5,
+        start=c.state(3, 0),
+        seed=0,
+        max_steps=30,
+    )
+    assert ep.actions[0] == 0 and not ep.terminated
