@@ -273,11 +273,30 @@ def mcts(
     A terminal root returns zero visits and ``value = 0``.  Unavailable
     actions are never selected.  The search is a pure-Python loop over
     flat lists (no object per node); see ``benchmarks/planning.py`` for its
-    speed.  ``Q`` of the actions that are not the best is biased: it averages
-    returns of a tree policy that still explores, so near a cliff it is
-    pessimistic (and the search's first action can be a safer detour); the
-    best action's ``Q`` converges to ``Q*(s, a)`` as ``simulations`` grows
-    (UCT is consistent; Kocsis & Szepesvári 2006).
+    speed.
+
+    ``Q`` is the mean of returns of a tree policy that still explores, so it
+    is biased low, most for the actions that are not the best, and near a
+    cliff (a detour can look safer than the edge).  The best action's ``Q``
+    converges to the depth-``D`` optimum ``Q_D(s, a)`` (backward induction
+    with ``V_D = 0``, or ``value``) as ``simulations`` grows (UCT is
+    consistent; Kocsis & Szepesvári 2006).  Measured on a 3-state stochastic
+    MDP (``tests/solvers/planning/test_mcts.py``, 20 seeds, ``D = 4``): the
+    bias of the best action's ``q`` is -0.126, -0.051, -0.031, -0.017 at 100,
+    1000, 3000, 10000 simulations; of the other action -0.178, -0.127,
+    -0.110, -0.096 (it shrinks slowly: UCB tries it only ``O(log n)`` times).
+
+    Without a good leaf value, UCT with random rollouts does not find far,
+    sparse goals.  Measured: on the windy gridworld (-1 per step, goal 15
+    steps away) no simulation of 200 000 at depth 16 or 20 reached the goal,
+    so all actions tie; on the Dyna maze the first action is unreliable at
+    5000 simulations; on cliff walking the first action is UP (10 of 10
+    seeds, 5000 simulations, ``c = 0.5``) but acting with it wanders along
+    the top rows and does not reach the goal within 100 steps (2000 or 5000
+    simulations per step, depth 20).  A poor heuristic does not fix it
+    (minus the Manhattan distance ignores the cliff and makes bumping at the
+    start look best); with ``value = V*`` a handful of simulations act
+    optimally (windy 15 steps, Dyna maze 14, cliff 13).
 
     Examples
     --------
