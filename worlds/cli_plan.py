@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .grid import is_grid_world
+
 __all__ = ["add_plan_parser", "run_plan"]
 
 
@@ -45,7 +47,7 @@ def add_plan_parser(sub: Any, target: Any) -> None:
 
 def _cells(world: Any, states: Any, limit: int = 40) -> str:
     def one(s: Any) -> str:
-        if world is not None and hasattr(world, "cell"):
+        if is_grid_world(world):
             r, c = world.cell(int(s))
             return f"({r},{c})"
         return str(int(s))
@@ -124,7 +126,7 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
     )
     print(f"return {G:.4f}   V*(s0) {Vs[s0]:.4f}   planner's value {exact}")
     if args.out:
-        if world is None or not hasattr(world, "walls"):
+        if not is_grid_world(world):
             print("--out: the path is drawn on grid worlds only; nothing written.")
         else:
             import matplotlib
@@ -132,7 +134,7 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
-            from .plot_planning import path_map
+            from .plot import path_map
 
             nrow, ncol = world.shape
             fig, ax = plt.subplots(

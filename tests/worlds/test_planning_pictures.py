@@ -1,4 +1,4 @@
-"""worlds.plot_planning and ``mdpkit plan``: structure of the pictures, the CLI text.
+"""worlds.plot.planning and ``mdpkit plan``: structure of the pictures, the CLI text.
 
 The pictures are asserted on structure (lines per terminal value, one root
 text per available action, the path through the episode's cells), rendered
@@ -19,9 +19,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from solvers import mcts, mpc, policy_iteration  # noqa: E402
-from worlds import make, mazes  # noqa: E402
+from worlds import make  # noqa: E402
 from worlds.cli import main  # noqa: E402
-from worlds.plot_planning import (  # noqa: E402
+from worlds.grid import mazes  # noqa: E402
+from worlds.plot.planning import (  # noqa: E402
     GID_LOSS,
     GID_PATH,
     GID_ROOT,
@@ -93,7 +94,7 @@ def test_cli_plan_mpc_and_mcts(capsys, tmp_path):
     code = main(
         [
             "plan",
-            "frozenlake-4x4",
+            "windy-gridworld",
             "--method",
             "mpc",
             "--horizon",

@@ -23,7 +23,7 @@ import numpy as np
 from mdp import MDP
 from solvers import estimate_model, mpc, policy_iteration
 
-from .plot import value_map
+from .maps import value_map
 
 __all__ = ["mpc_loss_curve", "mcts_map", "path_map"]
 
