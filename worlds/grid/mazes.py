@@ -30,7 +30,9 @@ R. S. Sutton and A. G. Barto, *Reinforcement Learning: An Introduction*,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -317,7 +319,7 @@ def shortcut_maze(*, switch_step: int = 3000, gamma: float = 0.95) -> ChangingMa
 
 
 #: name -> (factory, one-line description), for the catalogue.
-MAZE_ENTRIES = {
+MAZE_ENTRIES: dict[str, tuple[Callable[..., Any], str]] = {
     "dyna-maze": (
         dyna_maze,
         "Sutton & Barto Ex. 8.1: 6x9 Dyna maze, +1 at the goal, gamma 0.95.",
