@@ -174,3 +174,34 @@ def test_measured_limits_of_uct_with_random_rollouts():
         max_steps=30,
     )
     assert ep.actions[0] == 0 and not ep.terminated
+
+
+def test_reward_noise_and_a_learned_model():
+    # reward noise: q averages N(R, std^2) rewards, unbiased at depth 1
+    P = np.zeros((2, 2, 2))
+    P[0, :, 1] = 1.0
+    m = MDP(
+        P,
+        [[1.0, 0.5], [0.0, 0.0]],
+        gamma=0.9,
+        terminal=[1],
+        reward_std=[[2.0, 2.0], [0.0, 0.0]],
+    )
+    qs = np.array([mcts(m, 0, simulations=400, depth=1, seed=k).q for k in range(10)])
+    assert abs(qs[:, 0].mean() - 1.0) < 0.15 and qs[:, 0].std() > 0.01
+    # plan in a model learned from samples, act in the true world
+    from solvers import estimate_model
+
+    w = make("dyna-maze")
+    est = estimate_model(w.mdp, samples_per_pair=1, seed=0)
+    Vm = policy_iteration(est.mdp).V
+    ep = mcts_episode(
+        w.mdp,
+        simulations=30,
+        depth=1,
+        value=Vm,
+        model=est.mdp,
+        start=w.state(2, 0),
+        seed=0,
+    )
+    assert ep.terminated and ep.steps == 14

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdp import MDP, MDPError
 from mdp.trajectory import rollout
 from solvers import estimate_model, evaluate_policy, mpc, policy_iteration
 from solvers.planning import sample_transitions
+from tests.strategies import mdps
 from worlds import make
 
 
@@ -123,3 +126,26 @@ def test_errors():
         estimate_model(MDP(np.ones((1, 1, 1)), [0.0], 0.5), unvisited="zero")
     with pytest.raises(MDPError, match="`data` must be an mdp.MDP"):
         estimate_model(3, gamma=0.9)
+
+
+@settings(max_examples=25)
+@given(
+    m=mdps(max_states=6, max_actions=3), n=st.integers(1, 20), seed=st.integers(0, 99)
+)
+def test_mle_rows_are_distributions_on_the_true_support(m, n, seed):
+    est = estimate_model(m, samples_per_pair=n, seed=seed)
+    S, A = m.n_states, m.n_actions
+    P_hat = est.mdp.P.toarray().reshape(S, A, S)
+    P = m.P.toarray().reshape(S, A, S)
+    ok = m.action_mask & ~m.terminal[:, None]
+    np.testing.assert_allclose(P_hat.sum(axis=2)[ok], 1.0)
+    assert np.all(P_hat[ok][P[ok] == 0] == 0)  # never a transition P forbids
+    assert np.all(est.counts[ok] == n) and not est.unvisited.any()
+    # rewards: R_hat(s,a,s') is R(s,a,s') wherever it was sampled
+    if m.R_sas is not None:
+        R = m.R_sas.toarray().reshape(S, A, S)
+        R_hat = est.mdp.R_sas.toarray().reshape(S, A, S)
+        seen = P_hat > 0
+        np.testing.assert_allclose(R_hat[seen], R[seen])
+    else:
+        np.testing.assert_allclose(est.mdp.r[ok], m.r[ok])
