@@ -11,7 +11,8 @@ Sections
 --------
 * **MCTS** at depth 20, single-threaded, from the start state: mdpkit's UCT
   with random rollouts (history tree, and with transpositions), with a leaf
-  value (no rollouts), on a gridworld (four-rooms, stochastic, 104 states)
+  value (no rollouts), and ``mcts_batch`` (200 independent searches in
+  lockstep over numpy arrays; simulations/s counts all trees), on a gridworld (four-rooms, stochastic, 104 states)
   and on ``garnet(1000, 4, 5)``; the peer is ``monte-carlo-tree-search``
   (PyPI, import ``mcts``; an object per node, UCB1 and random rollouts until
   its state says terminal) driven on the same MDP through a state wrapper
@@ -40,6 +41,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from solvers import dyna_q, mcts, mpc, policy_iteration, value_iteration  # noqa: E402
+from solvers.planning import mcts_batch  # noqa: E402
 from worlds import garnet, make  # noqa: E402
 
 
@@ -118,6 +120,23 @@ def bench_mcts(quick):
                 2,
             )
             rows.append((name, label, n_sim, el, n_sim / el, out.nodes))
+        B, n_b = 200, n_sim // 10
+        el, _ = _best(
+            lambda m=m, s0=s0, B=B, n_b=n_b: mcts_batch(
+                m, [s0] * B, simulations=n_b, depth=20, seed=0
+            ),
+            1,
+        )
+        rows.append(
+            (
+                name,
+                f"mdpkit mcts_batch, {B} roots in lockstep",
+                B * n_b,
+                el,
+                B * n_b / el,
+                0,
+            )
+        )
         n_peer = max(200, n_sim // 10)
         el = _peer_mcts(m, s0, n_peer, 20, 0)
         if el is None:

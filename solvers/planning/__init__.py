@@ -9,10 +9,13 @@ from __future__ import annotations
 from .dyna import dyna_q
 from .expert_iteration import ExpertIterationResult, expert_iteration, search_controller
 from .mcts import EpisodeResult, MCTSResult, mcts, mcts_episode
+from .mcts_batch import BatchSearchResult, mcts_batch
 from .model_learning import ModelEstimate, estimate_model, sample_transitions
 from .mpc import MPCResult, mpc
 
 __all__ = [
+    "mcts_batch",
+    "BatchSearchResult",
     "expert_iteration",
     "ExpertIterationResult",
     "search_controller",
