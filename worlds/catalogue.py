@@ -34,6 +34,7 @@ from .classics import (
     random_walk,
     river_swim,
 )
+from .corridor import short_corridor
 from .grid.classics import GRID_ENTRIES
 from .grid.mazes import MAZE_ENTRIES
 
@@ -80,6 +81,11 @@ _CLASSIC_ENTRIES: dict[str, tuple[Callable[..., World], str]] = {
     "river-swim": (
         river_swim,
         "Strehl & Littman (2008) RiverSwim: 6-state chain, hard exploration.",
+    ),
+    "short-corridor": (
+        short_corridor,
+        "Sutton & Barto Ex. 13.1: short corridor with switched actions, one "
+        "observation for all cells.",
     ),
     "garnet": (
         garnet_world,

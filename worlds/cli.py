@@ -452,6 +452,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw graphs with up to N states (default: the drawing's own limit)",
     )
+    # policy gradients (issue 9): the logic lives in worlds/cli_gradient.py
+    from .cli_gradient import add_parser as add_gradient_parser
+
+    add_gradient_parser(sub, target)
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
@@ -465,6 +469,12 @@ def _plan(args: argparse.Namespace, load: Any) -> int:
     from .cli_plan import run_plan
 
     return run_plan(args, load)
+
+
+def _cmd_gradient(args: argparse.Namespace) -> int:
+    from .cli_gradient import run
+
+    return run(args, _load_target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -496,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": _cmd_graph,
         "save": _cmd_save,
         "plan": lambda a: _plan(a, _load_target),
+        "gradient": _cmd_gradient,
     }
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):

@@ -9,6 +9,10 @@ module                 what it draws
 :mod:`.figure`         :func:`world_figure`
 :mod:`.graph`          :func:`mdp_graph`, :func:`world_layout`
 :mod:`.planning`       :func:`mpc_loss_curve`, :func:`mcts_map`, :func:`path_map`
+:mod:`.gradients`      :func:`suboptimality_plot`, :func:`corridor_curve`,
+                       :func:`estimator_variance_bars`,
+                       :func:`estimator_error_plot`,
+                       :func:`action_probability_map` (policy gradients)
 =====================  ====================================================
 
 Every public name is importable from :mod:`worlds.plot` itself.
@@ -97,6 +101,13 @@ from ._draw import (
 )
 from .charts import convergence, value_bars
 from .figure import world_figure
+from .gradients import (
+    action_probability_map,
+    corridor_curve,
+    estimator_error_plot,
+    estimator_variance_bars,
+    suboptimality_plot,
+)
 from .graph import mdp_graph, world_layout
 from .maps import occupancy_map, policy_map, q_map, value_map, value_policy_figure
 from .planning import mcts_map, mpc_loss_curve, path_map  # planning (issue 8)
@@ -115,6 +126,12 @@ __all__ = [
     "mpc_loss_curve",
     "mcts_map",
     "path_map",
+    # policy gradients (issue 9)
+    "suboptimality_plot",
+    "corridor_curve",
+    "estimator_variance_bars",
+    "estimator_error_plot",
+    "action_probability_map",
     "GID_VALUES",
     "GID_WALLS",
     "GID_ARROWS",
