@@ -47,6 +47,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
     Qnp[~np.asarray(mask)] = -np.inf
     Q = Qnp.tolist()
     avail = [[b for b in range(A) if mask[x][b]] for x in range(S)]
+    vis = [[0] * A for _ in range(S)]
     all_avail = all(len(av) == A for av in avail)
     n_p0 = len(p0_cdf)
     eps_const = eps_s.kind == "constant"
@@ -116,6 +117,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         ep_len += 1
         ep_ret += r
         steps += 1
+        vis[s][a] += 1
         end = term or ep_len >= max_steps
         q2 = Q[s2]
         qsa = Q[s]
@@ -177,4 +179,5 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         None if qerr is None else qerr[None],
         evals,
         None if gval is None else gval[None],
+        np.array(vis, dtype=np.int64)[None],
     )

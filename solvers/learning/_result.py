@@ -67,6 +67,8 @@ class LearningResult(_ShortRepr):
         ``p0 . (V* - V^{pi_k})``; ``inf`` for an improper ``pi_k``.
     V_star : ndarray (S,) or None
         ``V*`` of the MDP (the reference of ``q_error`` and ``regret``).
+    visits : ndarray of int ([runs,] S, A) or None
+        ``n(s, a)``: how often each pair was taken (one int table per run).
     info : dict
         Learner details (``n``, schedules, ``max_steps``).
 
@@ -93,6 +95,7 @@ class LearningResult(_ShortRepr):
     greedy_value: np.ndarray | None = None
     regret: np.ndarray | None = None
     V_star: np.ndarray | None = field(default=None, repr=False)
+    visits: np.ndarray | None = field(default=None, repr=False)
     info: dict[str, Any] = field(default_factory=dict)
 
 

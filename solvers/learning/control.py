@@ -364,7 +364,7 @@ def _control(
             method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             scorer, eval_every, progress,
         )  # fmt: skip
-    Q, pol, rets, lens, steps, trunc, qerr, evals, gval = out
+    Q, pol, rets, lens, steps, trunc, qerr, evals, gval, visits = out
     regret = None if gval is None or scorer is None else scorer.J_star - gval
     if regret is not None:
         regret = np.where(np.isnan(gval), np.inf, regret)
@@ -389,6 +389,7 @@ def _control(
         greedy_value=squeeze(gval),
         regret=squeeze(regret),
         V_star=None if scorer is None else scorer.V_star,
+        visits=squeeze(visits),
         info={
             "n": n,
             "alpha": alpha_s,
@@ -416,6 +417,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     QBf = QB.reshape(-1) if double else None
     QBr = QB.reshape(R * S, A) if double else None
     counts = np.zeros(R * S * A, dtype=np.int64) if alpha_s.kind == "visits" else None
+    visits = np.zeros(R * S * A, dtype=np.int64)  # n(s, a), for the result
     alpha_c = alpha_s.value
 
     ri = np.arange(R)
@@ -471,6 +473,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         rows2 = rS + s2
         flat = (rS + s) * A + a
         w = alive.astype(np.float64)
+        visits[flat] += alive
         if method == "sarsa":
             # A' ~ eps-greedy(Q(S', .)), chosen before the update
             a2 = eps_greedy(Qr[rows2], avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
@@ -539,7 +542,18 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     tie_u = np.array([gg.random(S) for gg in gens])
     pol = np.stack([random_argmax(Qout[i], tie_u[i]) for i in range(R)])
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
-    return Qout, pol, rets, lens, steps, trunc_count, qerr, evals, gval
+    return (
+        Qout,
+        pol,
+        rets,
+        lens,
+        steps,
+        trunc_count,
+        qerr,
+        evals,
+        gval,
+        visits.reshape(R, S, A),
+    )
 
 
 def _nstep_update(n, disc, g, t, s, a, r, s2, a2, term, end, w, bufS, bufA, bufR,
