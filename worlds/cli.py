@@ -9,6 +9,7 @@
     mdpkit check NAME | ...                      exit 1 if an identity fails
     mdpkit graph NAME | ... --out FILE.png       the transition graph
     mdpkit save NAME | ... --out FILE.npz        export the MDP tables
+    mdpkit learn NAME --method q-learning ...    learn from samples, score exactly
 
 ``--param key=value`` (repeatable) passes parameters to a catalogue world.
 Errors in names, files and parameters print one line and exit with code 2.
@@ -378,10 +379,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw graphs with up to N states (default: the drawing's own limit)",
     )
+    # learning family: `mdpkit learn` (worlds/cli_learn.py)
+    from .cli_learn import add_parser as _add_learn
+
+    _add_learn(sub, target)
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
     return p
+
+
+def _cli_learn_run(args: argparse.Namespace, *helpers: Any) -> int:
+    from .cli_learn import run
+
+    return run(args, *helpers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -412,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": lambda a: _cmd_solve(a, check_only=True),
         "graph": _cmd_graph,
         "save": _cmd_save,
+        "learn": lambda a: _cli_learn_run(a, _load_target, _grid_text, _is_grid),
     }
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
