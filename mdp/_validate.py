@@ -29,11 +29,20 @@ VALUE_SCALE_MAX = 1e300
 
 
 def as_float(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float64 array; strings, booleans and complex numbers are errors."""
     if np.iscomplexobj(x):
         msg = f"`{name}` has complex entries; probabilities and rewards must be real."
         raise MDPError(msg)
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
+        raise MDPError(msg) from exc
+    if raw.dtype.kind in "US" or isinstance(x, (str, bytes)):
+        msg = f"`{name}` must be a numeric array; got text ({raw.dtype})."
+        raise MDPError(msg)
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
         raise MDPError(msg) from exc

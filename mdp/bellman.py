@@ -60,6 +60,12 @@ def _check_q(m: MDP, Q: npt.ArrayLike, name: str = "Q") -> FloatArray:
     return q_table(m, Q, name)
 
 
+def _given(x: FloatArray | None) -> FloatArray:
+    """``x``, known not to be None at this point (for the type checker)."""
+    assert x is not None
+    return x
+
+
 def q_from_v(m: MDP, V: npt.ArrayLike) -> FloatArray:
     r"""The Bellman backup ``Q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V(s')``.
 
@@ -431,8 +437,8 @@ def verify(
             )
         )
     if vs is not None or qs is not None:
-        q_for_greedy = qs if qs is not None else q_from_v(m, vs)
-        target = vs if vs is not None else qs.max(axis=1)
+        q_for_greedy = qs if qs is not None else q_from_v(m, _given(vs))
+        target = vs if vs is not None else _given(qs).max(axis=1)
         mu = proper_greedy(m, q_for_greedy, tol)
         eq = "V^{greedy(Q*)} = V*"
         try:
@@ -456,7 +462,7 @@ def verify(
         if vs is None and qs is None:
             msg = "`pi_star` is checked against V*: pass `V_star` or `Q_star` too."
             raise MDPError(msg)
-        target = vs if vs is not None else qs.max(axis=1)
+        target = vs if vs is not None else _given(qs).max(axis=1)
         pis = check_policy(m, pi_star)
         eq = "V^{pi*} = V*  (the given policy)"
         try:

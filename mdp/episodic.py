@@ -28,7 +28,7 @@ Examples
 >>> P = np.zeros((3, 2, 3))
 >>> P[:, 0, :] = np.eye(3)                    # action 0: stay
 >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
->>> m = MDP(P, [-1.0, -1.0, 0.0], gamma=1.0, terminal=[2])
+>>> m = MDP(P, -np.ones((3, 2)), gamma=1.0, terminal=[2])   # -1 per step; state 2 ends it
 >>> episodic.proper_policy(m)
 array([1, 1, 0])
 >>> episodic.improper_states(m, [0, 0, 0])
@@ -181,7 +181,7 @@ def proper_greedy(m: MDP, q: FloatArray, tol: float = 0.0) -> IntArray:
     one that moves (with positive probability) one step closer to a terminal
     state along tied actions, where such an action exists.
     """
-    mu = greedy(q)
+    mu = np.asarray(greedy(q), dtype=np.intp)
     if m.gamma < 1.0 or not m.terminal.any():
         return mu
     S, A = m.n_states, m.n_actions
@@ -196,6 +196,6 @@ def proper_greedy(m: MDP, q: FloatArray, tol: float = 0.0) -> IntArray:
     closer &= ties.ravel()[coo.row]
     good = np.zeros(S * A, dtype=bool)
     good[coo.row[closer]] = True
-    good = good.reshape(S, A)
-    has = good.any(axis=1) & ~m.terminal
-    return np.where(has, good.argmax(axis=1), mu).astype(np.intp)
+    good_sa = good.reshape(S, A)
+    has = good_sa.any(axis=1) & ~m.terminal
+    return np.where(has, good_sa.argmax(axis=1), mu).astype(np.intp)

@@ -62,14 +62,14 @@ __all__ = [
 
 # --------------------------------------------------------------- networkx
 def to_networkx(
-    m: MDP, policy: npt.ArrayLike | None = None, *, min_prob: float = 0.0
+    m: MDP, pi: npt.ArrayLike | None = None, *, min_prob: float = 0.0
 ) -> nx.DiGraph:
-    """The transition graph of ``m`` (or of the chain of ``policy``) in networkx.
+    """The transition graph of ``m`` (or of the chain of ``pi``) in networkx.
 
     Parameters
     ----------
     m : MDP
-    policy : array_like, int (S,) or float (S, A), optional
+    pi : array_like, int (S,) or float (S, A), optional
         Without a policy the graph has one edge ``s -> s'`` per pair of states
         that some available action connects.  With a policy (deterministic or
         stochastic) it is the induced Markov chain ``P_pi``.
@@ -109,7 +109,7 @@ def to_networkx(
     MDPError
         If ``min_prob`` is not in ``[0, 1]``.
     PolicyError
-        If ``policy`` is not a valid policy for ``m``.
+        If ``pi`` is not a valid policy for ``m``.
 
     Notes
     -----
@@ -145,9 +145,7 @@ def to_networkx(
     S, A = m.n_states, m.n_actions
     import networkx as nx  # imported here: `import mdp` stays fast
 
-    G = nx.DiGraph(
-        chain=policy is not None, gamma=m.gamma, action_names=m.names.actions
-    )
+    G = nx.DiGraph(chain=pi is not None, gamma=m.gamma, action_names=m.names.actions)
     for s in range(S):
         G.add_node(
             s,
@@ -156,7 +154,7 @@ def to_networkx(
             p0=float(m.p0[s]),
         )
     PR = _reward_weighted(m)  # P(s'|s,a) R(s,a,s') on P's pattern
-    if policy is None:
+    if pi is None:
         coo = m.P.tocoo()
         keep = (coo.data > 0) & (coo.data >= min_prob) & m.action_mask.ravel()[coo.row]
         rows, cols, probs = coo.row[keep], coo.col[keep], coo.data[keep]
@@ -170,7 +168,7 @@ def to_networkx(
             G.edges[s, s2]["actions"][a] = {"prob": p, "reward": rew}
         return G
 
-    pi = check_policy(m, policy)
+    pi = check_policy(m, pi)
     P_pi, r_pi = policy_matrices(m, pi)
     # D [S, S*A] with D[s, s*A + a] = pi(a|s); D @ (P o R) sums pi P R over a
     D = _policy_rows(pi, S, A)
@@ -190,7 +188,7 @@ def to_networkx(
 
 # ------------------------------------------------------------ reachability
 def reachable_states(
-    m: MDP, start: Any = None, *, policy: npt.ArrayLike | None = None
+    m: MDP, start: Any = None, *, pi: npt.ArrayLike | None = None
 ) -> IntArray:
     """States reachable (in zero or more steps) from ``start``.
 
@@ -200,7 +198,7 @@ def reachable_states(
     start : int, str, sequence of them, or bool array (S,), optional
         The states to start from (indices or names); default the support of
         ``m.p0``.
-    policy : array_like, int (S,) or float (S, A), optional
+    pi : array_like, int (S,) or float (S, A), optional
         Follow only the transitions of this policy's chain; default any
         available action (the all-actions graph).
 
@@ -224,7 +222,7 @@ def reachable_states(
     >>> m = MDP(P, np.zeros(4), 0.9, terminal=[3], p0=[0, 0, 1, 0])
     >>> reachable_states(m)
     array([0, 1, 2, 3])
-    >>> reachable_states(m, policy=[1, 1, 1, 0])
+    >>> reachable_states(m, pi=[1, 1, 1, 0])
     array([2, 3])
     >>> reachable_states(m, start=3)
     array([3])
@@ -235,17 +233,17 @@ def reachable_states(
     else:
         src = np.zeros(S, dtype=bool)
         src[_state_indices(m, start, "start")] = True
-    G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
+    G = _all_actions_graph(m) if pi is None else _chain_graph(m, pi)
     # reachable from src in G  <=>  reaches src in the reversed graph
     return np.flatnonzero(_structure.can_reach(sp.csr_array(G.T), src))
 
 
 def states_reaching(
-    m: MDP, targets: npt.ArrayLike, *, policy: npt.ArrayLike | None = None
+    m: MDP, targets: npt.ArrayLike, *, pi: npt.ArrayLike | None = None
 ) -> np.ndarray:
     """States with a path to some state of ``targets``: bool array ``(S,)``.
 
-    Paths use every available action (or only ``policy``'s when given); a
+    Paths use every available action (or only ``pi``'s when given); a
     target reaches itself.  The reverse question of :func:`reachable_states`.
 
     Examples
@@ -260,18 +258,18 @@ def states_reaching(
     S = m.n_states
     tgt = np.zeros(S, dtype=bool)
     tgt[_state_indices(m, targets, "targets")] = True
-    G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
+    G = _all_actions_graph(m) if pi is None else _chain_graph(m, pi)
     return _structure.can_reach(G, tgt)
 
 
 def closed_classes(
-    m: MDP, policy: npt.ArrayLike | None = None
+    m: MDP, pi: npt.ArrayLike | None = None
 ) -> tuple[int, IntArray, BoolArray]:
     """Strongly connected classes and which of them are closed (csgraph, fast).
 
     Returns ``(n, labels, closed)``: ``n`` classes, ``labels (S,)`` the class
     of each state, ``closed (n,)`` True for a class no available action (or
-    no move of ``policy``) can leave.  Closed classes of a policy's chain are
+    no move of ``pi``) can leave.  Closed classes of a policy's chain are
     its recurrent classes.
 
     Examples
@@ -283,7 +281,7 @@ def closed_classes(
     >>> n, int(closed.sum())
     (3, 2)
     """
-    G = _all_actions_graph(m) if policy is None else _chain_graph(m, policy)
+    G = _all_actions_graph(m) if pi is None else _chain_graph(m, pi)
     n, labels, closed = _structure.closed_classes(G)
     return n, labels, closed
 
@@ -314,7 +312,7 @@ def communicating_classes(m: MDP) -> list[IntArray]:
     return _groups(labels, np.ones(n, dtype=bool))
 
 
-def recurrent_classes(m: MDP, policy: npt.ArrayLike) -> list[IntArray]:
+def recurrent_classes(m: MDP, pi: npt.ArrayLike) -> list[IntArray]:
     """The recurrent classes of the Markov chain ``P_pi`` of a policy.
 
     A class of the chain is recurrent exactly when it is closed (no
@@ -323,7 +321,7 @@ def recurrent_classes(m: MDP, policy: npt.ArrayLike) -> list[IntArray]:
     Parameters
     ----------
     m : MDP
-    policy : array_like, int (S,) or float (S, A)
+    pi : array_like, int (S,) or float (S, A)
 
     Returns
     -------
@@ -333,7 +331,7 @@ def recurrent_classes(m: MDP, policy: npt.ArrayLike) -> list[IntArray]:
     Raises
     ------
     PolicyError
-        If ``policy`` is not a valid policy for ``m``.
+        If ``pi`` is not a valid policy for ``m``.
 
     Examples
     --------
@@ -348,11 +346,11 @@ def recurrent_classes(m: MDP, policy: npt.ArrayLike) -> list[IntArray]:
     >>> recurrent_classes(m, [1, 0])
     [array([1])]
     """
-    _, labels, closed = _structure.closed_classes(_chain_graph(m, policy))
+    _, labels, closed = _structure.closed_classes(_chain_graph(m, pi))
     return _groups(labels, closed)
 
 
-def transient_states(m: MDP, policy: npt.ArrayLike) -> IntArray:
+def transient_states(m: MDP, pi: npt.ArrayLike) -> IntArray:
     """States outside every recurrent class of the chain ``P_pi`` (sorted).
 
     From a transient state the chain leaves for good with probability 1.
@@ -360,7 +358,7 @@ def transient_states(m: MDP, policy: npt.ArrayLike) -> IntArray:
     Raises
     ------
     PolicyError
-        If ``policy`` is not a valid policy for ``m``.
+        If ``pi`` is not a valid policy for ``m``.
 
     Examples
     --------
@@ -373,7 +371,7 @@ def transient_states(m: MDP, policy: npt.ArrayLike) -> IntArray:
     >>> transient_states(m, [[0.5, 0.5], [0.5, 0.5]])
     array([], dtype=int64)
     """
-    _, labels, closed = _structure.closed_classes(_chain_graph(m, policy))
+    _, labels, closed = _structure.closed_classes(_chain_graph(m, pi))
     return np.flatnonzero(~closed[labels])
 
 
@@ -401,8 +399,8 @@ def absorbing_states(m: MDP) -> IntArray:
 
 
 # ----------------------------------------------------------------- unichain
-def is_unichain(m: MDP, policy: npt.ArrayLike) -> bool:
-    """Whether the chain ``P_pi`` of ``policy`` has exactly one recurrent class.
+def is_unichain(m: MDP, pi: npt.ArrayLike) -> bool:
+    """Whether the chain ``P_pi`` of ``pi`` has exactly one recurrent class.
 
     This is exact for the given policy.  An MDP is called unichain when
     *every* deterministic stationary policy is; deciding that is NP-hard
@@ -412,7 +410,7 @@ def is_unichain(m: MDP, policy: npt.ArrayLike) -> bool:
     Raises
     ------
     PolicyError
-        If ``policy`` is not a valid policy for ``m``.
+        If ``pi`` is not a valid policy for ``m``.
 
     References
     ----------
@@ -428,7 +426,7 @@ def is_unichain(m: MDP, policy: npt.ArrayLike) -> bool:
     >>> is_unichain(m, [1, 0]), is_unichain(m, [0, 0])
     (True, False)
     """
-    _, _, closed = _structure.closed_classes(_chain_graph(m, policy))
+    _, _, closed = _structure.closed_classes(_chain_graph(m, pi))
     return int(closed.sum()) == 1
 
 
@@ -567,9 +565,9 @@ def _all_actions_graph(m: MDP) -> sp.csr_array:
     return m._cached("graph.all_actions", build)
 
 
-def _chain_graph(m: MDP, policy: npt.ArrayLike) -> sp.csr_array:
+def _chain_graph(m: MDP, pi: npt.ArrayLike) -> sp.csr_array:
     """The graph ``[S, S]`` of the chain ``P_pi`` of a (checked) policy."""
-    P_pi, _ = policy_matrices(m, check_policy(m, policy))
+    P_pi, _ = policy_matrices(m, check_policy(m, pi))
     return _pattern(P_pi)
 
 

@@ -197,8 +197,8 @@ def gymnasium_tables(
     if p0 is None and env_p0 is not None:
         p0 = np.asarray(env_p0, dtype=np.float64)
     if not mask.all():
-        for s in np.flatnonzero(~mask.any(axis=1)):
-            mask[s, 0] = True  # a terminal-only state with no listed actions
+        for s_bare in np.flatnonzero(~mask.any(axis=1)):
+            mask[s_bare, 0] = True  # a terminal-only state with no listed actions
     return {
         "P": P,
         "R": R_sas,

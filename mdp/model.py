@@ -322,7 +322,11 @@ class MDP:
             return False
         if (self._std is None) != (other._std is None):
             return False
-        if self._std is not None and not np.array_equal(self._std, other._std):
+        if (
+            self._std is not None
+            and other._std is not None
+            and not np.array_equal(self._std, other._std)
+        ):
             return False
         return self.R_sas is None or _csr_equal(self.R_sas, other.R_sas)
 
@@ -561,7 +565,8 @@ class MDP:
         >>> load(path) == m
         True
         """
-        np.savez_compressed(path, **io.npz_arrays(self))
+        arrays = io.npz_arrays(self)
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MDP:

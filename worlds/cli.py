@@ -278,7 +278,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         from mdp.graph import reachable_states
 
         # the chain of the optimal policy, from the start states
-        kwargs["states"] = reachable_states(m, policy=policy)
+        kwargs["states"] = reachable_states(m, pi=policy)
     ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
     fig = ax.figure
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))

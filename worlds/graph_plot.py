@@ -166,7 +166,7 @@ def mdp_graph(
     ------
     MDPError
         If more than ``max_states`` states would be drawn (pass ``states=``,
-        for instance ``mdp.graph.reachable_states(m, policy=pi)``, or raise
+        for instance ``mdp.graph.reachable_states(m, pi=pi)``, or raise
         ``max_states``; on the command line ``--max-states N`` or
         ``--policy``), or ``layout``, ``edge_labels``, ``states`` or
         ``max_states`` is invalid.
@@ -203,7 +203,7 @@ def mdp_graph(
             f"or raise the limit: on the command line `--policy` (the chain of "
             f"the optimal policy) or `--max-states {n}`; in Python "
             f"`max_states={n}` or a sub-graph with `states=` (e.g. "
-            f"mdp.graph.reachable_states(m, start=s, policy=pi))."
+            f"mdp.graph.reachable_states(m, start=s, pi=pi))."
         )
         if not geometric:
             msg += (

@@ -319,7 +319,9 @@ def test_value_shape_and_finiteness_errors():
         bellman.backup_v(m, [0.0, np.nan], [0, 0])
     with raises("`Q` has shape (2,); expected (2, 2), one value per (state, action)."):
         bellman.backup_q(m, np.zeros(2), [0, 0])
-    with raises("`Q_star` is not finite at state 0, action 1 (inf), an available pair."):
+    with raises(
+        "`Q_star` is not finite at state 0, action 1 (inf), an available pair."
+    ):
         bellman.verify(m, Q_star=[[0.0, np.inf], [0.0, 0.0]])
     with raises("`Q` is not finite at state 1, action 0 (-inf), an available pair."):
         bellman.optimal_backup_q(m, [[0.0, 0.0], [-np.inf, 0.0]])

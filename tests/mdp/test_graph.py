@@ -227,7 +227,7 @@ def test_reachable_states_matches_descendants(seed):
     for pi in random_policies(m, seed):
         C = ref_chain(np.einsum("sa,sat->st", dense_policy(pi, m.n_actions), P_ref))
         expected = {0} | nx.descendants(C, 0)
-        assert g.reachable_states(m, 0, policy=pi).tolist() == sorted(expected)
+        assert g.reachable_states(m, 0, pi=pi).tolist() == sorted(expected)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -455,4 +455,4 @@ def test_policies_are_checked():
     with pytest.raises(PolicyError, match="not available"):
         g.transient_states(masked, [1, 0])
     with pytest.raises(PolicyError, match="not available"):
-        g.reachable_states(masked, policy=[1, 0])
+        g.reachable_states(masked, pi=[1, 0])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -86,5 +86,10 @@ def test_errors():
     from mdp.trajectory import Trajectory
 
     bad = Trajectory(np.array([0, 1]), np.array([0, 1]), np.zeros(2), False)
-    with pytest.raises(MDPError, match=re.escape("a trajectory needs states (T+1,) and actions (T,); got shapes (2,) and (2,).")):
+    with pytest.raises(
+        MDPError,
+        match=re.escape(
+            "a trajectory needs states (T+1,) and actions (T,); got shapes (2,) and (2,)."
+        ),
+    ):
         log_prob(m, [0, 0, 0], bad)

@@ -46,7 +46,7 @@ def test_P_without_actions():
 
 
 def test_P_not_numeric():
-    with raises("`P` must be a numeric array; converting it failed"):
+    with raises("`P` must be a numeric array; got text"):
         MDP([[["a", "b"]]], R=[0.0], gamma=0.9)
 
 
@@ -74,7 +74,7 @@ def test_sparse_R_wrong_shape():
 
 
 def test_R_not_numeric():
-    with raises("`R` must be a numeric array; converting it failed"):
+    with raises("`R` must be a numeric array; got text"):
         MDP(chain(), R=["x", "y"], gamma=0.9)
 
 
@@ -231,7 +231,7 @@ def test_gamma_edges_and_numpy_scalars_accepted(gamma):
 
 # ----------------------------------------------------------------------- p0
 def test_p0_not_numeric():
-    with raises("`p0` must be a numeric array; converting it failed"):
+    with raises("`p0` must be a numeric array; got text"):
         MDP(chain(), R=np.zeros(2), gamma=0.9, p0=["a", "b"])
 
 
