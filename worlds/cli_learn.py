@@ -93,6 +93,7 @@ def run(
             **common, **extra,
         )  # fmt: skip
     else:
+        pi: Any
         if args.policy == "optimal":
             pi = solvers.policy_iteration(m).policy
         else:

@@ -8,6 +8,8 @@ against the exact answer.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from mdp import MDP
@@ -234,8 +236,8 @@ def _player_start() -> dict[tuple[int, int], float]:
             usable = ace and hard + 10 <= 21
             total = hard + 10 if usable else hard
             if total >= 12:
-                key = (total, int(usable))
-                done[key] = done.get(key, 0.0) + p
+                first = (total, int(usable))
+                done[first] = done.get(first, 0.0) + p
                 continue
             for c in range(1, 11):
                 k2 = (hard + c, ace or c == 1)
@@ -404,10 +406,11 @@ def taxi(gamma: float = 1.0) -> World:
     versions = [k for k in gymnasium.envs.registry if k.startswith("Taxi-v")]
     env_id = max(versions, key=lambda k: int(k.rsplit("v", 1)[1]))  # v3, or v4
     env = gymnasium.make(env_id)
+    unwrapped: Any = env.unwrapped
     locs = "RGYB"
     names = []
     for s in range(500):
-        row, col, pas, dest = env.unwrapped.decode(s)
+        row, col, pas, dest = unwrapped.decode(s)
         where = "in taxi" if pas == 4 else f"at {locs[pas]}"
         names.append(f"taxi ({row}, {col}), passenger {where}, to {locs[dest]}")
     m = MDP.from_gymnasium(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,7 +21,9 @@ def _short(value: Any) -> str:
 class _ShortRepr:
     def __repr__(self) -> str:
         parts = [
-            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in fields(cast(Any, self))
+            if f.repr
         ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"
 
