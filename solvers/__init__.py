@@ -23,7 +23,22 @@ from .exact import (
     policy_iteration,
     q_values,
     relative_value_iteration,
+    soft_policy_iteration,
+    soft_value_iteration,
     value_iteration,
+    verify_soft,
+)
+
+# policy optimisation (issue 9): exact J and grad J, estimators, ascent
+from .gradients import (
+    estimate_policy_gradient,
+    estimator_study,
+    policy_gradient,
+    policy_gradient_ascent,
+    ppo_clip,
+    softmax_policy,
+    state_action_occupancy,
+    state_occupancy,
 )
 
 # learning family (solvers.learning): model-free prediction and control
@@ -65,4 +80,16 @@ __all__ = [
     "expected_learning_curve",
     "LearningResult",
     "PredictionResult",
+    # policy optimisation
+    "policy_gradient",
+    "estimate_policy_gradient",
+    "estimator_study",
+    "policy_gradient_ascent",
+    "ppo_clip",
+    "soft_value_iteration",
+    "soft_policy_iteration",
+    "verify_soft",
+    "softmax_policy",
+    "state_occupancy",
+    "state_action_occupancy",
 ]

@@ -1,7 +1,7 @@
 """The catalogue: every named world, built by name with optional parameters.
 
 :func:`names` lists them, :func:`describe` gives a one-line description,
-:func:`make` builds one (a :class:`~worlds.gridworld.GridWorld` for the
+:func:`make` builds one (a :class:`~worlds.grid.GridWorld` for the
 gridworlds, a :class:`~worlds.classics.World` for the others; both have
 ``.mdp``), and :func:`parse_params` turns command-line ``key=value``
 strings into typed keyword arguments for :func:`make`.
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .classics import (
     World,
     WorldError,
@@ -32,7 +34,8 @@ from .classics import (
     random_walk,
     river_swim,
 )
-from .grid_classics import GRID_ENTRIES
+from .corridor import short_corridor
+from .grid.classics import GRID_ENTRIES
 from .learning_worlds import bandit, blackjack, maximization_bias, taxi
 
 __all__ = [
@@ -93,7 +96,12 @@ _CLASSIC_ENTRIES: dict[str, tuple[Callable[..., World], str]] = {
     ),
     "taxi": (
         taxi,
-        "Gymnasium Taxi-v3 (Dietterich 2000): 500 states, tables read from Gymnasium.",
+        "Gymnasium Taxi (Dietterich 2000): 500 states, tables read from Gymnasium.",
+    ),
+    "short-corridor": (
+        short_corridor,
+        "Sutton & Barto Ex. 13.1: short corridor with switched actions, one "
+        "observation for all cells.",
     ),
     "garnet": (
         garnet_world,
@@ -215,10 +223,27 @@ def make(name: str, **params: Any) -> Any:
     Raises
     ------
     WorldError
-        For an unknown name or parameter; the message lists the close
-        matches and the valid parameters.  Invalid parameter *values* raise
-        the factory's own error (an :class:`mdp.MDPError`, also a
-        ``ValueError``).
+        For an unknown name or parameter (the message lists the close
+        matches and the valid parameters), a value for a ``bool`` parameter
+        that is neither a bool nor a word below, or a string given for a
+        number.  Other invalid *values* raise the factory's own error (an
+        :class:`mdp.MDPError`, also a ``ValueError``).
+
+    Notes
+    -----
+    Values from Python are taken as they are, with two rules, so that text
+    never means something else silently:
+
+    * a ``bool`` parameter (``is_slippery``, ``king_moves``, ...) takes
+      ``True``/``False`` or the command line's words ``"true"/"false"``,
+      ``"yes"/"no"``, ``"on"/"off"``, ``"1"/"0"`` (any case); anything else,
+      ``1`` and ``"maybe"`` included, is an error (a non-empty string would
+      otherwise be true);
+    * a number parameter (``int``, ``float`` or a tuple of numbers) given a
+      string is an error that points to :func:`parse_params`, which converts
+      command-line text (there ``"3.0"`` is the integer 3, as the text names
+      a whole number; from Python, ``3.0`` for an ``int`` parameter is the
+      factory's decision, and the factories ask for ``3``).
 
     Examples
     --------
@@ -229,12 +254,15 @@ def make(name: str, **params: Any) -> Any:
     21
     >>> make("frozenlake-4x4", is_slippery=False).mdp.n_states
     16
+    >>> make("frozenlake-4x4", is_slippery="no").mdp.P.nnz     # not slippery
+    64
     """
     key, entry = _entry(name)
     valid = _parameters(entry.factory)
     unknown = [k for k in params if k not in valid]
     if unknown:
         raise WorldError(_unknown_params_message(key, unknown, list(valid)))
+    params = {k: _python_value(v, valid[k].default, k, key) for k, v in params.items()}
     world = entry.factory(**params)
     if isinstance(world, World) and world.name != key:
         world = dataclasses.replace(world, name=key)
@@ -259,13 +287,39 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
+def _python_value(value: Any, default: Any, key: str, world: str) -> Any:
+    """A value given to :func:`make` from Python, checked against the default."""
+    where = f"parameter {key!r} of world {world!r}"
+    if isinstance(default, bool):
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in _TRUE or low in _FALSE:
+                return low in _TRUE
+        msg = (
+            f"{where} must be True or False (or one of the words true/false, "
+            f"yes/no, on/off, 1/0); got {value!r}."
+        )
+        raise WorldError(msg)
+    if isinstance(value, str) and isinstance(default, (int, float, tuple)):
+        msg = (
+            f"{where} must be a number, not the string {value!r}; pass a number, "
+            f"or convert command-line text with worlds.parse_params({world!r}, "
+            f"['{key}={value}'])."
+        )
+        raise WorldError(msg)
+    return value
+
+
 def parse_params(name: str, items: Iterable[str]) -> dict[str, Any]:
     """Parse ``["key=value", ...]`` strings into typed arguments for :func:`make`.
 
     Each value is converted to the type of the parameter's default:
 
     * ``bool``: ``true/false``, ``yes/no``, ``on/off``, ``1/0`` (any case);
-    * ``int``, ``float``: the number (an ``int`` parameter rejects ``2.5``);
+    * ``int``, ``float``: the number (an ``int`` parameter reads ``3.0`` as 3,
+      a whole number, and rejects ``2.5``);
     * ``tuple``: comma-separated numbers, ``"3,4"`` or ``"(3, 4)"``, each
       converted like the default's elements;
     * ``str``: as given;
@@ -302,7 +356,7 @@ def parse_params(name: str, items: Iterable[str]) -> dict[str, Any]:
 
 
 #: GridWorld arguments that take Python objects, not command-line values.
-_PYTHON_ONLY = ("grid_map", "legend", "jumps", "cell_rewards")
+_PYTHON_ONLY = ("grid_map", "jumps", "cell_rewards")
 
 
 def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, Any]:
@@ -310,15 +364,18 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
 
     The same conversions as :func:`parse_params`, driven by the defaults of
     ``GridWorld(...)``; ``wind`` takes comma-separated integers, ``slip`` a
-    number or ``frozenlake``.  ``legend``, ``jumps`` and ``cell_rewards`` take
+    number or ``frozenlake``, ``legend`` comma-separated ``CHAR:KIND`` or
+    ``CHAR:KIND:REWARD`` entries.  ``jumps`` and ``cell_rewards`` take
     Python objects and are set from Python only.
 
     Examples
     --------
     >>> parse_map_params(["step_reward=-1", "moves=8", "wind=0,1,1,0", "slip=0.2"])
     {'step_reward': -1.0, 'moves': '8', 'wind': (0, 1, 1, 0), 'slip': 0.2}
+    >>> parse_map_params(["legend=~:floor,$:goal:10"])
+    {'legend': {'~': 'floor', '$': ('goal', 10.0)}}
     """
-    from .gridworld import GridWorld
+    from .grid import GridWorld
 
     valid = {k: p for k, p in _parameters(GridWorld).items() if k not in _PYTHON_ONLY}
     items = [items] if isinstance(items, str) else list(items)
@@ -330,7 +387,7 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
                 f"GridWorld(path, {key}=...)."
             )
             raise WorldError(msg)
-    special = {}
+    special: dict[str, Any] = {}
     rest = []
     for item in items:
         key, _, text = item.partition("=") if isinstance(item, str) else (item, "", "")
@@ -343,11 +400,33 @@ def parse_map_params(items: Iterable[str], label: str = "the map") -> dict[str, 
             )
         elif key == "slip" and text.lower() == "frozenlake":
             special["slip"] = "frozenlake"
+        elif key == "legend":
+            special["legend"] = _legend(text, label)
         else:
             rest.append(item)
     out = _parse(label, label, valid, rest)
     out.update(special)
     return {k: out[k] for k in [i.partition("=")[0].strip() for i in items] if k in out}
+
+
+def _legend(text: str, label: str) -> dict[str, Any]:
+    """``"~:floor,$:goal:10"`` -> ``{"~": "floor", "$": ("goal", 10.0)}``."""
+    out: dict[str, Any] = {}
+    for entry in (e.strip() for e in text.split(",")):
+        parts = entry.split(":")
+        if len(parts) not in (2, 3) or len(parts[0]) != 1 or not parts[1]:
+            msg = (
+                f"map parameter 'legend' of {label}: {entry!r} is not CHAR:KIND or "
+                f"CHAR:KIND:REWARD (e.g. legend=~:floor,$:goal:10)."
+            )
+            raise WorldError(msg)
+        ch, kind = parts[0], parts[1].strip()
+        if len(parts) == 3:
+            where = f"the reward of legend entry {entry!r} of {label}"
+            out[ch] = (kind, _number(parts[2].strip(), float, where))
+        else:
+            out[ch] = kind
+    return out
 
 
 def _parse(

@@ -29,6 +29,8 @@ import numpy as np
 from mdp import MDP, bellman
 from mdp import __version__ as _version
 
+from .grid import grid_cells, is_grid_world
+
 __all__ = ["main"]
 
 _METHODS = {
@@ -53,7 +55,7 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
             msg = "give either a world NAME or --map FILE, not both."
             raise CLIError(msg)
         from .catalogue import parse_map_params
-        from .gridworld import GridWorld
+        from .grid import GridWorld, GridWorldError
 
         label = os.path.basename(args.map)
         kwargs = parse_map_params(params, label=f"the map {label!r}")
@@ -68,7 +70,19 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
             msg = f"map file {args.map!r} {what}."
             raise CLIError(msg)
         kwargs.setdefault("name", label)
-        world = GridWorld(args.map, **kwargs)
+        try:
+            world = GridWorld(args.map, **kwargs)
+        except GridWorldError as exc:
+            char = getattr(exc, "char", None)
+            if char is None:
+                raise
+            where = str(exc).split(". Known characters")[0]
+            msg = (
+                f"{where}. Known characters: {exc.known!r}; declare it with "
+                f"--param 'legend={char}:floor' (kinds: floor, wall, start, goal, "
+                f"hole, cliff; a reward on entry as 'legend={char}:goal:10')."
+            )
+            raise CLIError(msg) from exc
         m = world.mdp
         label = os.path.basename(args.map)
     elif args.target is None:
@@ -88,12 +102,43 @@ def _load_target(args: argparse.Namespace) -> tuple[Any, MDP, str]:
     else:
         from . import catalogue
 
+        if os.path.isdir(args.target):
+            msg = (
+                f"{args.target!r} is a directory; name a world (see `mdpkit list`), "
+                f"or give --map FILE or an .npz file."
+            )
+            raise CLIError(msg)
+        if args.target not in catalogue.names() and (
+            os.path.isfile(args.target) or args.target.lower().endswith(".txt")
+        ):
+            msg = (
+                f"{args.target!r} is not a catalogue world; to read a map file, "
+                f"give it with --map {args.target}."
+            )
+            raise CLIError(msg)
         kwargs = catalogue.parse_params(args.target, params)
         if gamma is not None:
             kwargs["gamma"] = gamma
         world = catalogue.make(args.target, **kwargs)
         m, label = world.mdp, args.target
     return world, m, label
+
+
+def _out_path(out: str, label: str, suffix: str) -> str:
+    """The file ``--out`` names: a directory gets ``<label><suffix>`` inside it,
+    a name without a suffix gets ``suffix``; a name with no stem is an error."""
+    if os.path.isdir(out) or out.endswith(("/", os.sep)):
+        stem = os.path.splitext(label)[0] or "mdpkit"
+        return os.path.join(out, stem + suffix)
+    base = os.path.basename(out)
+    stem, ext = os.path.splitext(base)
+    if not stem or stem.startswith(".") and not ext:
+        msg = (
+            f"--out {out!r} has no file name; give one such as "
+            f"{os.path.join(os.path.dirname(out), 'figure' + suffix)!r}, or a directory."
+        )
+        raise CLIError(msg)
+    return out if ext else out + suffix
 
 
 # ------------------------------------------------------------------ solving
@@ -107,10 +152,6 @@ def _solve(m: MDP, method: str, tol: float, verbose: bool):
     if method == "lp":
         return fn(m)
     return fn(m, tol=tol, verbose=verbose)
-
-
-def _is_grid(world: Any) -> bool:
-    return world is not None and hasattr(world, "shape") and hasattr(world, "cell")
 
 
 _ARROWS = {
@@ -134,15 +175,14 @@ def _grid_text(world: Any, values: np.ndarray | None, policy: np.ndarray | None)
         for c in range(ncol):
             if world.walls[r, c]:
                 cells[r][c] = "#"
-    for s in range(m.n_states):
-        r, c = world.cell(s)
+    for s, (r, c) in enumerate(grid_cells(world).tolist()):
         if values is not None:
             cells[r][c] = f"{values[s]:.2f}"
         elif m.terminal[s]:
             cells[r][c] = "T"
-        else:
-            d = tuple(int(x) for x in world.action_deltas[policy[s]])
-            cells[r][c] = _ARROWS.get(d, str(policy[s]))
+        elif policy is not None:
+            dr, dc = (int(x) for x in world.action_deltas[policy[s]])
+            cells[r][c] = _ARROWS.get((dr, dc), str(policy[s]))
     width = max(len(x) for row in cells for x in row)
     return "\n".join("  " + " ".join(x.rjust(width) for x in row) for row in cells)
 
@@ -162,7 +202,7 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     # progress on stderr when a person watches (a terminal), or when asked
     verbose = args.verbose or (sys.stderr.isatty() and not args.quiet)
     res = _solve(m, args.method, args.tol, verbose)
-    out = None if check_only else args.out
+    out = None if check_only or not args.out else _out_path(args.out, label, ".png")
     if out:
         _write_figure(world, m, res, out, label)
     print(
@@ -176,7 +216,7 @@ def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     )
     if not np.isfinite(res.error_bound) and m.gamma == 1.0:
         print(f"  ({res.bound})")
-    if _is_grid(world) and not check_only:
+    if is_grid_world(world) and not check_only:
         print("V*:")
         print(_grid_text(world, res.V, None))
         print("greedy policy:")
@@ -235,7 +275,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     world, m, label = _load_target(args)
     print(_summary(label, m))
-    if world is not None and hasattr(world, "shape"):
+    if is_grid_world(world):
         print(str(world))
     term = np.flatnonzero(m.terminal)
     if term.size:
@@ -263,13 +303,13 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
 
-    from . import graph_plot
+    from .plot import graph as graph_plot
 
     policy = None
     if args.policy:
         policy = _solve(m, "pi", 1e-9, False).policy
-    layout = "auto"
-    if world is not None and hasattr(graph_plot, "world_layout"):
+    layout: dict[int, tuple[float, float]] | str = "auto"
+    if world is not None:
         layout = graph_plot.world_layout(world) or "auto"
     kwargs: dict[str, Any] = {"layout": layout}
     if args.max_states is not None:
@@ -279,23 +319,45 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
         # the chain of the optimal policy, from the start states
         kwargs["states"] = reachable_states(m, pi=policy)
-    ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
-    fig = ax.figure
+    out = _out_path(args.out, label, ".png")
+    try:
+        ax = graph_plot.mdp_graph(m, policy, **kwargs)  # a figure sized to the layout
+    except graph_plot.TooManyStatesError as exc:
+        what = (
+            f"the optimal policy's chain from the start has {exc.n_states} states"
+            if policy is not None
+            else f"the graph has {exc.n_states} states"
+        )
+        hint = (
+            ""
+            if policy is not None
+            else ", or --policy to draw only the optimal policy's chain"
+        )
+        msg = (
+            f"{what} and the drawing shows at most {exc.max_states} (a bigger one "
+            f"is unreadable); add --max-states {exc.n_states}{hint}."
+        )
+        raise CLIError(msg) from exc
+    from .plot._draw import _root_figure
+
+    fig = _root_figure(ax)
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
-    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    fig.savefig(out, dpi=120, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0
 
 
 def _cmd_save(args: argparse.Namespace) -> int:
     _, m, label = _load_target(args)
-    out = args.out if args.out.endswith(".npz") else args.out + ".npz"
+    out = _out_path(args.out, label, ".npz")
+    if not out.endswith(".npz"):
+        out += ".npz"
     m.save(out)
     print(f"wrote {out} ({_summary(label, m)})")
-    if out != args.out:
+    if out == args.out + ".npz":
         print("(numpy's .npz format: the suffix was added)")
     return 0
 
@@ -364,11 +426,22 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
         if name == "solve":
             sp.add_argument(
-                "--out", "-o", metavar="FILE.png", help="write the value/policy figure"
+                "--out",
+                "-o",
+                metavar="FILE.png",
+                help="write the value/policy figure (.png added to a name without "
+                "a suffix; in a directory: WORLD.png)",
             )
     sp = sub.add_parser("graph", help="draw the transition graph")
     target(sp)
-    sp.add_argument("--out", "-o", required=True, metavar="FILE.png")
+    sp.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="FILE.png",
+        help="the figure (.png added to a name without a suffix; in a directory: "
+        "WORLD.png)",
+    )
     sp.add_argument(
         "--policy", action="store_true", help="draw the optimal policy's chain only"
     )
@@ -383,6 +456,10 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_learn import add_parser as _add_learn
 
     _add_learn(sub, target)
+    # policy gradients (issue 9): the logic lives in worlds/cli_gradient.py
+    from .cli_gradient import add_parser as add_gradient_parser
+
+    add_gradient_parser(sub, target)
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
@@ -393,6 +470,12 @@ def _cli_learn_run(args: argparse.Namespace, *helpers: Any) -> int:
     from .cli_learn import run
 
     return run(args, *helpers)
+
+
+def _cmd_gradient(args: argparse.Namespace) -> int:
+    from .cli_gradient import run
+
+    return run(args, _load_target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -423,7 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": lambda a: _cmd_solve(a, check_only=True),
         "graph": _cmd_graph,
         "save": _cmd_save,
-        "learn": lambda a: _cli_learn_run(a, _load_target, _grid_text, _is_grid),
+        "learn": lambda a: _cli_learn_run(a, _load_target, _grid_text, is_grid_world),
+        "gradient": _cmd_gradient,
     }
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):

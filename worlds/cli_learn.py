@@ -140,7 +140,7 @@ def run(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .learning_plot import learning_figure
+        from .plot.learning import learning_figure
 
         fig = learning_figure(
             world if world is not None else m, {res.method: res}, exact=exact,

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mdp import MDP, MDPError
+from mdp.checks import as_generator, check_int
 from mdp.types import RNGLike
 
 __all__ = ["garnet"]
@@ -35,8 +36,14 @@ def garnet(
         Number ``b`` of distinct successor states of each pair, ``1 <= b <= S``.
     gamma : float
         Discount factor.
-    seed : int or numpy.random.Generator, optional
-        The same seed gives the same MDP.
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        The same seed gives the same MDP (:func:`mdp.checks.as_generator`).
+
+    Raises
+    ------
+    mdp.MDPError
+        If a count is not an integer >= 1 (``garnet(2.5)`` names
+        ``n_states``), ``n_branch > n_states``, or ``seed`` is not a seed.
 
     Returns
     -------
@@ -56,14 +63,13 @@ def garnet(
     >>> garnet(100, 4, 5, seed=0) == garnet(100, 4, 5, seed=0)
     True
     """
-    S, A, b = int(n_states), int(n_actions), int(n_branch)
-    if S < 1 or A < 1:
-        msg = f"garnet needs n_states >= 1 and n_actions >= 1; got {S}, {A}."
-        raise MDPError(msg)
-    if not 1 <= b <= S:
+    S = check_int(n_states, "n_states")
+    A = check_int(n_actions, "n_actions")
+    b = check_int(n_branch, "n_branch")
+    if b > S:
         msg = f"`n_branch` must be in 1..n_states = 1..{S}; got {b}."
         raise MDPError(msg)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
     n = S * A
     if b * 4 <= S:
         cols = rng.integers(0, S, size=(n, b))

@@ -31,9 +31,9 @@ GRID_NAMES = [
     "russell-norvig-4x3",
     "windy-gridworld",
 ]
-HAVE_GRIDS = importlib.util.find_spec("worlds.grid_classics") is not None
+HAVE_GRIDS = importlib.util.find_spec("worlds.grid.classics") is not None
 needs_grids = pytest.mark.skipif(
-    not HAVE_GRIDS, reason="worlds/grid_classics.py (GRID_ENTRIES) not written yet"
+    not HAVE_GRIDS, reason="worlds/grid/classics.py (GRID_ENTRIES) not written yet"
 )
 
 
@@ -45,7 +45,7 @@ def test_names_sorted_and_complete():
 
 @needs_grids
 def test_grid_names_are_merged():
-    from worlds.grid_classics import GRID_ENTRIES
+    from worlds.grid.classics import GRID_ENTRIES
 
     assert set(GRID_NAMES) <= set(names())
     assert set(GRID_ENTRIES) <= set(names())

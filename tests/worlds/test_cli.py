@@ -171,6 +171,8 @@ def test_map_params_are_typed_and_checked(capsys, tmp_path):
     )
     assert code == 0 and "UP_RIGHT" in out and "all identities hold" in out
     code, _, err = run(capsys, "solve", "--map", str(path), "-p", "legend=x")
+    assert code == 2 and "'x' is not CHAR:KIND or CHAR:KIND:REWARD" in err
+    code, _, err = run(capsys, "solve", "--map", str(path), "-p", "jumps=x")
     assert code == 2 and "set it from Python" in err
     code, _, err = run(capsys, "solve", "--map", str(tmp_path))
     assert code == 2 and "is a directory" in err

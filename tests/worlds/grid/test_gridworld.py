@@ -1,4 +1,4 @@
-"""Tests of worlds.gridworld.GridWorld.
+"""Tests of worlds.grid.GridWorld.
 
 The tables are checked three ways: hand-derived rows on tiny maps, a slow
 per-cell reference implementation of the documented rules (random maps with
@@ -17,7 +17,7 @@ import pytest
 from mdp import MDPError
 from mdp._structure import distance_to, state_graph
 from solvers import evaluate_policy, value_iteration
-from worlds.gridworld import (
+from worlds.grid import (
     CHARS,
     KINDS,
     GridWorld,
@@ -640,7 +640,7 @@ def test_errors_are_value_errors():
         (["  ", ""], {}, r"grid map is empty"),
         (["###"], {}, r"only walls"),
         (3.5, {}, r"`grid_map` must be a multi-line string.*got float"),
-        ("no_such_map.txt", {}, r"cannot read the grid map file 'no_such_map.txt'"),
+        ("no_such_map.txt", {}, r"no such map file 'no_such_map.txt'"),
         (["CS"], {"legend": {"S": "floor"}}, r"cliff cells \('C'\) but no start"),
         (["GH"], {}, r"no start cell \('S'\) and no non-terminal cell"),
         (["S.G"], {"legend": "X"}, r"`legend` must be a dict"),
@@ -756,10 +756,23 @@ def test_errors_are_value_errors():
         (
             ["S.G"],
             {"moves": "6"},
-            r"`moves` must be one of '4', '8', '4\+stay', '8\+stay'; got '6'",
+            r"`moves` must be one of '4', '8', '4\+stay', '8\+stay' or a sequence "
+            r"of move names; got '6'",
         ),
         (["S.G"], {"moves": 4}, r"`moves` must be one of"),
-        (["S.G"], {"moves": ["4"]}, r"`moves` must be one of .*; got \['4'\]"),
+        (["S.G"], {"moves": ["4"]}, r"`moves` must be one of .*; unknown move '4'"),
+        (
+            ["S.G"],
+            {"moves": []},
+            r"non-empty sequence of move names from UP, .*; got \[\]",
+        ),
+        (["S.G"], {"moves": ("UP", "UP")}, r"`moves` names 'UP' twice"),
+        (
+            ["S.G"],
+            {"moves": ("UP", "DOWN"), "slip": 0.1},
+            r"a perpendicular slip from UP goes to RIGHT and LEFT, which are not in "
+            r"`moves`; add them, or use slip_mode='uniform'",
+        ),
         (
             ["S.G"],
             {"slip_mode": ["uniform"]},
@@ -840,3 +853,37 @@ def test_lookup_errors():
         world.cell("a")
     with pytest.raises(GridWorldError, match=r"`x` has shape \(4,\); expected \(3,\)"):
         world.to_grid([1, 2, 3, 4])
+
+
+def test_moves_as_names_reorder_the_actions():
+    # a sequence of move names numbers the actions in that order (Gymnasium's
+    # FrozenLake: LEFT, DOWN, RIGHT, UP); the dynamics are the same, permuted
+    grid = ["S..", ".H.", "..G"]
+    base = GridWorld(grid, slip="frozenlake")
+    order = ("LEFT", "DOWN", "RIGHT", "UP")
+    lake = GridWorld(grid, slip="frozenlake", moves=order)
+    assert lake.action_names == order
+    perm = [base.action_names.index(n) for n in order]
+    np.testing.assert_array_equal(lake.action_deltas, base.action_deltas[perm])
+    P_b, _ = base.mdp.to_dense()
+    P_l, _ = lake.mdp.to_dense()
+    np.testing.assert_allclose(P_l, P_b[:, perm, :])
+    np.testing.assert_allclose(lake.mdp.r, base.mdp.r[:, perm])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_any_move_order_is_the_reference_tables_permuted(seed):
+    # moves given by name in a random order: the same dynamics as the
+    # reference implementation (slips, wind, cliffs, jumps), actions permuted
+    rows, kw = random_case(seed)
+    base = quiet(rows, **kw)
+    perm = np.random.default_rng(seed).permutation(base.n_actions)
+    names = tuple(base.action_names[i] for i in perm)
+    world = quiet(rows, **{**kw, "moves": names})
+    assert world.action_names == names
+    P_ref, r_ref, _ = reference_tables(rows, **kw)
+    S, A = world.n_states, world.n_actions
+    P = world.mdp.P.toarray().reshape(S, A, S)
+    live = ~world.mdp.terminal
+    np.testing.assert_allclose(P[live], P_ref[live][:, perm], atol=1e-12)
+    np.testing.assert_allclose(world.mdp.r[live], r_ref[live][:, perm], atol=1e-12)

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from solvers import expected_learning_curve, q_learning, sarsa, td_evaluation  # noqa: E402
 from worlds import make  # noqa: E402
-from worlds.learning_plot import (  # noqa: E402
+from worlds.plot.learning import (  # noqa: E402
     GID_BAND,
     GID_EXACT,
     GID_MEAN,

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError
 from mdp.graph import to_networkx
+
+from ._draw import _root_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -47,10 +49,23 @@ _LINES_PER_STATE = 4.0
 _RADS = (0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7)
 
 
+class TooManyStatesError(MDPError):
+    """:func:`mdp_graph` was asked to draw more than ``max_states`` states.
+
+    ``n_states`` and ``max_states`` say how many, so that a caller (the
+    command line) can give its own advice.
+    """
+
+    def __init__(self, msg: str, *, n_states: int, max_states: int) -> None:
+        super().__init__(msg)
+        self.n_states = n_states
+        self.max_states = max_states
+
+
 def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
     """Node positions from a world's geometry, for ``mdp_graph(layout=...)``.
 
-    * a :class:`~worlds.gridworld.GridWorld`: state ``s`` in cell ``(r, c)``
+    * a grid world (:func:`worlds.grid.is_grid_world`): state ``s`` in cell ``(r, c)``
       sits at ``(c, -r)``, so the drawing looks like the map (row 0 on top);
     * a :class:`~worlds.classics.World` with a 2-D ``grid_shape``
       (Jack's car rental): state ``s = i * n1 + j`` sits at ``(j, -i)``;
@@ -62,7 +77,7 @@ def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
 
     Examples
     --------
-    >>> from worlds.gridworld import GridWorld
+    >>> from worlds.grid import GridWorld
     >>> world_layout(GridWorld(["S#.", "..G"]))
     {0: (0.0, 0.0), 1: (2.0, 0.0), 2: (0.0, -1.0), 3: (1.0, -1.0), 4: (2.0, -1.0)}
     >>> from worlds.classics import random_walk
@@ -71,12 +86,13 @@ def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
     >>> world_layout(object()) is None
     True
     """
-    from .classics import World
-    from .gridworld import GridWorld
+    from ..classics import World
+    from ..grid import grid_cells, is_grid_world
 
-    if isinstance(world, GridWorld):
+    if is_grid_world(world):
         return {
-            s: (float(c), float(-r)) for s, (r, c) in enumerate(world.cells.tolist())
+            s: (float(c), float(-r))
+            for s, (r, c) in enumerate(grid_cells(world).tolist())
         }
     if isinstance(world, World):
         if world.grid_shape is not None:
@@ -165,7 +181,8 @@ def mdp_graph(
     Raises
     ------
     MDPError
-        If more than ``max_states`` states would be drawn (pass ``states=``,
+        (:class:`TooManyStatesError`) If more than ``max_states`` states
+        would be drawn (pass ``states=``,
         for instance ``mdp.graph.reachable_states(m, pi=pi)``, or raise
         ``max_states``; on the command line ``--max-states N`` or
         ``--policy``), or ``layout``, ``edge_labels``, ``states`` or
@@ -200,17 +217,16 @@ def mdp_graph(
         msg = (
             f"mdp_graph draws at most max_states={max_states} states and this "
             f"graph has {n}; a bigger drawing is unreadable. Draw fewer states "
-            f"or raise the limit: on the command line `--policy` (the chain of "
-            f"the optimal policy) or `--max-states {n}`; in Python "
-            f"`max_states={n}` or a sub-graph with `states=` (e.g. "
-            f"mdp.graph.reachable_states(m, start=s, pi=pi))."
+            f"with a sub-graph `states=` (e.g. mdp.graph.reachable_states(m, "
+            f"pi=pi), the chain of a policy), or raise the limit with "
+            f"`max_states={n}`."
         )
         if not geometric:
             msg += (
-                f" A dict `layout` such as worlds.graph_plot.world_layout(world) "
+                f" A dict `layout` such as worlds.plot.world_layout(world) "
                 f"raises the default limit to {MAX_STATES_GEOMETRIC}."
             )
-        raise MDPError(msg)
+        raise TooManyStatesError(msg, n_states=n, max_states=max_states)
     G = to_networkx(m, policy)
     if states is not None:
         G = G.subgraph(keep).copy()
@@ -265,7 +281,7 @@ def mdp_graph(
         h_in = max(extent[1] * per_gap, 1.2) + legend_in
         fig, ax = plt.subplots(figsize=(w_in, h_in))
         fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=legend_in / h_in)
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
@@ -297,18 +313,18 @@ def mdp_graph(
     )
     coll.set_gid("mdp_graph.nodes")
     for i, s in enumerate(nodes):
-        text, size = _fit_name(names[s], diameter)
-        t = ax.text(
+        name, size = _fit_name(names[s], diameter)
+        node_label = ax.text(
             xy[i, 0],
             xy[i, 1],
-            text,
+            name,
             ha="center",
             va="center",
             fontsize=size,
             zorder=3,
             linespacing=1.0,
         )
-        t.set_gid("mdp_graph.node_label")
+        node_label.set_gid("mdp_graph.node_label")
 
     # ------------------------------------------------------------ arrows
     def width(e: tuple[int, int]) -> float:
@@ -462,7 +478,7 @@ def _typical_gap(xy: np.ndarray) -> float:
 
 def _points_per_unit(ax: Axes) -> float:
     """Points per data unit along x (the aspect is equal)."""
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     (x0, _), (x1, _) = ax.transData.transform([(0.0, 0.0), (1.0, 0.0)])
     return float(abs(x1 - x0) * 72.0 / fig.dpi)
 
@@ -471,7 +487,7 @@ def _inches(ax: Axes, dx_pt: float, dy_pt: float) -> Any:
     """``ax.transData`` followed by an offset given in points."""
     from matplotlib.transforms import ScaledTranslation
 
-    fig = ax.get_figure()
+    fig = _root_figure(ax)
     return ax.transData + ScaledTranslation(dx_pt / 72, dy_pt / 72, fig.dpi_scale_trans)
 
 
@@ -543,8 +559,10 @@ def _draw_loop(
 
     verts = _loop_path(theta, radius, height) / 72  # inches
     path = Path(verts, [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
-    fig = ax.get_figure()
-    trans = fig.dpi_scale_trans + ScaledTranslation(xy[0], xy[1], ax.transData)
+    fig = _root_figure(ax)
+    # matplotlib's stubs ask for an Affine2DBase; any Transform works at run time
+    data = cast(Any, ax.transData)
+    trans = fig.dpi_scale_trans + ScaledTranslation(xy[0], xy[1], data)
     arrow = FancyArrowPatch(
         path=path,
         transform=trans,
@@ -609,7 +627,7 @@ class _LabelPlacer:
         self.ppu = ppu
         self.nodes = xy * ppu  # node centres in points
         self.radius = radius
-        fig = ax.get_figure()
+        fig = _root_figure(ax)
         self.renderer = RendererAgg(
             int(fig.bbox.width) + 1, int(fig.bbox.height) + 1, fig.dpi
         )
@@ -621,7 +639,7 @@ class _LabelPlacer:
     def _size(self, t: Any) -> np.ndarray:
         bb = t.get_window_extent(renderer=self.renderer)
         pad = 2 * 0.15 * t.get_fontsize()
-        scale = 72.0 / self.ax.get_figure().dpi
+        scale = 72.0 / _root_figure(self.ax).dpi
         return np.array([bb.width * scale + pad, bb.height * scale + pad])
 
     def _clash(self, box: np.ndarray) -> float:

@@ -1,9 +1,12 @@
-r"""The classic gridworlds of the textbooks, as :class:`~worlds.gridworld.GridWorld`.
+r"""The classic gridworlds of the textbooks, as :class:`~worlds.grid.GridWorld`.
 
 Each factory documents its source, its map and its parameters; the maps live
-in ``worlds/maps/*.txt`` (package data, read with :mod:`importlib.resources`).
+in ``worlds/grid/maps/*.txt`` (package data, read with :mod:`importlib.resources`).
 Row 0 is the top row of every map and ``(row, col)`` counts from the top-left
-cell; actions are UP, RIGHT, DOWN, LEFT unless stated otherwise.
+cell; actions are UP, RIGHT, DOWN, LEFT unless stated otherwise.  A world
+with a Gymnasium twin numbers its actions as the twin does (FrozenLake:
+LEFT, DOWN, RIGHT, UP; CliffWalking: UP, RIGHT, DOWN, LEFT), so a policy
+solved here can act in the Gymnasium environment unchanged.
 
 ==========================  =================================================
 name                        source
@@ -53,22 +56,24 @@ __all__ = [
 
 #: Sutton & Barto's Example 6.5: upward wind of each of the 10 columns.
 WINDY_WIND = (0, 0, 0, 1, 1, 1, 2, 2, 1, 0)
+#: Gymnasium's FrozenLake-v1 action order: 0 LEFT, 1 DOWN, 2 RIGHT, 3 UP.
+FROZENLAKE_MOVES = ("LEFT", "DOWN", "RIGHT", "UP")
+#: The packaged maps.
+_MAPS = resources.files("worlds.grid") / "maps"
 
 
 def map_rows(name: str) -> list[str]:
-    """The rows of a packaged map, ``worlds/maps/<name>.txt``.
+    """The rows of a packaged map, ``worlds/grid/maps/<name>.txt``.
 
     Examples
     --------
     >>> map_rows("frozenlake_4x4")
     ['SFFF', 'FHFH', 'FFFH', 'HFFG']
     """
-    res = resources.files("worlds") / "maps" / f"{name}.txt"
+    res = _MAPS / f"{name}.txt"
     if not res.is_file():
         available = sorted(
-            p.name[:-4]
-            for p in (resources.files("worlds") / "maps").iterdir()
-            if p.name.endswith(".txt")
+            p.name[:-4] for p in _MAPS.iterdir() if p.name.endswith(".txt")
         )
         msg = f"no packaged map {name!r}; available: {', '.join(available)}."
         raise GridWorldError(msg)
@@ -270,6 +275,7 @@ def _frozenlake(size: str, is_slippery: bool, gamma: float) -> GridWorld:
         step_reward=0.0,
         goal_reward=1.0,
         hole_reward=0.0,
+        moves=FROZENLAKE_MOVES,
         slip="frozenlake" if is_slippery else 0.0,
         gamma=gamma,
         name=f"frozenlake-{size}",
@@ -287,8 +293,8 @@ _FROZENLAKE_DOC = """Gymnasium's ``FrozenLake-v1`` with ``map_name="{size}"``.
         without falling into a hole ``H``.  The same map and dynamics as
         Gymnasium, ``s = row * ncol + col``.
     Action Space
-        UP, RIGHT, DOWN, LEFT (Gymnasium's FrozenLake orders them LEFT, DOWN,
-        RIGHT, UP: Gymnasium action ``g`` is action ``3 - g`` here).
+        LEFT, DOWN, RIGHT, UP (0..3), Gymnasium's order: a policy solved
+        here acts in ``gymnasium.make("FrozenLake-v1")`` unchanged.
     Transitions
         With ``is_slippery`` the agent moves in the intended direction with
         probability 1/3 and in each perpendicular direction with probability
@@ -307,6 +313,8 @@ _FROZENLAKE_DOC = """Gymnasium's ``FrozenLake-v1`` with ``map_name="{size}"``.
     >>> world = frozenlake_{size}()
     >>> world.shape, world.mdp.n_states, len(world.terminal_cells)
     {example}
+    >>> world.action_names
+    ('LEFT', 'DOWN', 'RIGHT', 'UP')
     """
 
 

@@ -30,7 +30,7 @@ from solvers import (  # noqa: E402
     value_iteration,
 )
 from worlds import make  # noqa: E402
-from worlds.gridworld import GridWorld, UnreachableGoalWarning  # noqa: E402
+from worlds.grid import GridWorld, UnreachableGoalWarning  # noqa: E402
 from worlds.plot import (  # noqa: E402
     GID_ANNOTATION,
     GID_ARROWS,

@@ -15,7 +15,9 @@ Conventions
 * **Actions** are moves: ``moves="4"`` gives UP, RIGHT, DOWN, LEFT (in that
   order, Gymnasium's CliffWalking order); ``moves="8"`` the king's moves
   UP, UP_RIGHT, RIGHT, DOWN_RIGHT, DOWN, DOWN_LEFT, LEFT, UP_LEFT;
-  ``"4+stay"`` and ``"8+stay"`` append STAY.
+  ``"4+stay"`` and ``"8+stay"`` append STAY; a sequence of move names (from
+  :data:`~worlds.grid.dynamics.MOVES`) numbers them in that order, e.g.
+  Gymnasium's FrozenLake ``("LEFT", "DOWN", "RIGHT", "UP")``.
 * **Terminal** cells (goals ``G`` and holes ``H``) are absorbing with zero
   reward; what they pay is paid on the transition *into* them.
 """
@@ -30,11 +32,24 @@ from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from mdp import MDP, MDPError
 from mdp.graph import reachable_states, states_reaching
 from mdp.types import BoolArray, FloatArray, IntArray
+
+from .dynamics import (
+    _CLIFF,
+    _FLOOR,
+    _GOAL,
+    _HOLE,
+    _JUMP,
+    _START,
+    _WALL,
+    KINDS,
+    MOVES,
+    slip_kernel,
+    transition_tables,
+)
 
 __all__ = [
     "GridWorld",
@@ -47,9 +62,6 @@ __all__ = [
 Cell = tuple[int, int]
 MapLike = Union[str, "os.PathLike[str]", Sequence[str]]
 
-#: Cell kinds, in the order of their integer codes.
-KINDS: tuple[str, ...] = ("floor", "wall", "start", "goal", "hole", "cliff", "jump")
-_FLOOR, _WALL, _START, _GOAL, _HOLE, _CLIFF, _JUMP = range(len(KINDS))
 #: Kinds a ``legend`` entry may name (``jump`` cells come from ``jumps``).
 _LEGEND_KINDS = KINDS[:-1]
 
@@ -64,22 +76,22 @@ CHARS: dict[str, str] = {
     "C": "cliff",
 }
 
-_MOVES4 = (("UP", (-1, 0)), ("RIGHT", (0, 1)), ("DOWN", (1, 0)), ("LEFT", (0, -1)))
+_MOVES4 = ("UP", "RIGHT", "DOWN", "LEFT")
 _MOVES8 = (
-    ("UP", (-1, 0)),
-    ("UP_RIGHT", (-1, 1)),
-    ("RIGHT", (0, 1)),
-    ("DOWN_RIGHT", (1, 1)),
-    ("DOWN", (1, 0)),
-    ("DOWN_LEFT", (1, -1)),
-    ("LEFT", (0, -1)),
-    ("UP_LEFT", (-1, -1)),
+    "UP",
+    "UP_RIGHT",
+    "RIGHT",
+    "DOWN_RIGHT",
+    "DOWN",
+    "DOWN_LEFT",
+    "LEFT",
+    "UP_LEFT",
 )
 _MOVE_SETS = {
     "4": _MOVES4,
     "8": _MOVES8,
-    "4+stay": (*_MOVES4, ("STAY", (0, 0))),
-    "8+stay": (*_MOVES8, ("STAY", (0, 0))),
+    "4+stay": (*_MOVES4, "STAY"),
+    "8+stay": (*_MOVES8, "STAY"),
 }
 _SLIP_MODES = ("perpendicular", "uniform")
 #: ``slip="frozenlake"``: Gymnasium's ``is_slippery`` (1/3 intended, 1/3 each
@@ -92,16 +104,21 @@ class GridWorldError(MDPError):
 
     A :class:`ValueError` (through :class:`mdp.MDPError`); the message names
     the line and column of the map, or the argument and cell, and the fix.
+    For an unknown map character, ``char`` is that character and ``known``
+    the characters the map may use (so a caller can word its own hint).
 
     Examples
     --------
-    >>> from worlds.gridworld import GridWorld, GridWorldError
+    >>> from worlds.grid import GridWorld, GridWorldError
     >>> try:
     ...     GridWorld(["S.", ".~"])
     ... except GridWorldError as err:
     ...     print(str(err).split(". ")[0])
     unknown map character '~' at line 2, column 2 (cell (1, 1))
     """
+
+    char: str | None = None
+    known: str = ""
 
 
 class UnreachableGoalWarning(UserWarning):
@@ -110,7 +127,7 @@ class UnreachableGoalWarning(UserWarning):
     Examples
     --------
     >>> import warnings
-    >>> from worlds.gridworld import GridWorld, UnreachableGoalWarning
+    >>> from worlds.grid import GridWorld, UnreachableGoalWarning
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     world = GridWorld(["S#G"])
@@ -126,10 +143,12 @@ class GridWorld:
     ----------
     grid_map : str, os.PathLike or sequence of str
         The map, one character per cell: a multi-line string, a list of row
-        strings, or the path of a text file.  A ``str`` without a newline is
-        read as a file path when such a file exists (or when it ends in
-        ``.txt``), else as a one-row map.  Leading and trailing whitespace of
-        each line is ignored, and so are blank lines.  Characters:
+        strings, or the path of a text file (UTF-8, a byte-order mark is
+        allowed).  A ``str`` without a newline is the path of a file when
+        that file exists, else a one-row map when every character is a map
+        character (``"S.G"``), else an error ("no such map file").  Leading
+        and trailing whitespace of each line is ignored, and so are blank
+        lines.  Characters:
 
         ======  =========  ==================================================
         char    kind       meaning
@@ -172,8 +191,10 @@ class GridWorld:
         such a cell moves the agent to the target cell and pays ``reward``,
         the whole reward of that transition (Sutton & Barto's A -> A', +10).
         No slip, wind or step reward applies to a jump.
-    moves : {"4", "8", "4+stay", "8+stay"}
-        The action set (see the module docstring for the order).
+    moves : {"4", "8", "4+stay", "8+stay"} or sequence of str
+        The action set (see the module docstring for the order), or the
+        move names in the order the actions are numbered, e.g.
+        ``("LEFT", "DOWN", "RIGHT", "UP")`` (Gymnasium's FrozenLake).
     slip : float in [0, 1] or "frozenlake"
         Probability that the executed move is not the intended one.
         ``"frozenlake"`` is ``slip=2/3`` with ``slip_mode="perpendicular"``:
@@ -273,7 +294,7 @@ class GridWorld:
     Examples
     --------
     >>> import numpy as np
-    >>> from worlds.gridworld import GridWorld
+    >>> from worlds.grid import GridWorld
     >>> world = GridWorld('''
     ...     S..
     ...     .#G
@@ -304,7 +325,7 @@ class GridWorld:
         bump_reward: float = 0.0,
         cell_rewards: Mapping[Cell, float] | None = None,
         jumps: Mapping[Any, Any] | None = None,
-        moves: str = "4",
+        moves: str | Sequence[str] = "4",
         slip: float | str = 0.0,
         slip_mode: str = "perpendicular",
         wind: Sequence[int] | None = None,
@@ -313,7 +334,11 @@ class GridWorld:
         name: str = "gridworld",
         description: str = "",
     ) -> None:
-        rows, lines, source = _read_map(grid_map)
+        table = _char_table(legend)
+        jump_letters, jump_cells = _check_jumps(jumps, table)
+        for ch in jump_letters:
+            table[ch] = ("jump", None)
+        rows, lines, source = _read_map(grid_map, table)
         chars = np.array([list(r) for r in rows], dtype="<U1")
         nrow, ncol = chars.shape
         self._chars = chars
@@ -327,10 +352,6 @@ class GridWorld:
             "bump_reward": bump_reward,
         }
         rw = {k: _finite(v, k) for k, v in rewards.items()}
-        table = _char_table(legend)
-        jump_letters, jump_cells = _check_jumps(jumps, table)
-        for ch in jump_letters:
-            table[ch] = ("jump", None)
 
         kind_code, enter = self._classify(chars, lines, source, table, rw)
         # (row, col) jump keys turn floor cells into jump cells
@@ -369,14 +390,29 @@ class GridWorld:
 
         names, deltas = _check_moves(moves)
         slip_p, slip_mode = _check_slip(slip, slip_mode)
-        K = _slip_kernel(deltas, slip_p, slip_mode)
+        if slip_p and slip_mode == "perpendicular":
+            _check_perpendicular(names, deltas)
+        K = slip_kernel(deltas, slip_p, slip_mode)
         wind_v, wind_p = _check_wind(wind, wind_noise, ncol)
 
         self._action_names = names
         self._deltas = deltas
         self._deltas.flags.writeable = False
         p0 = self._start_distribution(kind_code, index, source)
-        P, R = self._tables(K, wind_v, wind_p, enter, rw, p0, jump_target, jump_reward)
+        P, R = transition_tables(
+            kind_code,
+            index,
+            self._cells,
+            deltas,
+            K,
+            wind_v,
+            wind_p,
+            enter,
+            rw,
+            p0,
+            jump_target,
+            jump_reward,
+        )
         terminal = np.isin(kind_code[~walls], (_GOAL, _HOLE))
         state_names = [f"({r}, {c})" for r, c in self._cells]
         self._mdp = MDP(
@@ -421,7 +457,9 @@ class GridWorld:
                     f"{lines[r]}, column {c + 1} (cell ({r}, {c})). Known characters: "
                     f"{known!r}; add it with `legend`, e.g. legend={{{ch!r}: 'floor'}}."
                 )
-                raise GridWorldError(msg)
+                err = GridWorldError(msg)
+                err.char, err.known = ch, known  # the CLI words its own hint
+                raise err
             kind, reward = table[ch]
             code = KINDS.index(kind)
             kind_code[where] = code
@@ -456,11 +494,13 @@ class GridWorld:
         target = np.full(S, -1, dtype=np.intp)
         reward = np.zeros(S)
         nrow, ncol = self._shape
-        items = [(k, v, chars == k) for k, v in jump_letters.items()]
-        for key, val in jump_cells.items():
+        items: list[tuple[str | Cell, tuple[Cell, float], np.ndarray]] = [
+            (k, v, chars == k) for k, v in jump_letters.items()
+        ]
+        for cell, val in jump_cells.items():
             here = np.zeros(chars.shape, dtype=bool)
-            here[key] = True
-            items.append((key, val, here))
+            here[cell] = True
+            items.append((cell, val, here))
         for key, ((tr, tc), rew), where in items:
             if isinstance(key, str) and not where.any():
                 msg = (
@@ -508,101 +548,6 @@ class GridWorld:
         return start / start.sum()
 
     # ------------------------------------------------------------- tables
-    def _tables(
-        self,
-        K: FloatArray,
-        wind_v: IntArray,
-        wind_p: FloatArray,
-        enter: FloatArray,
-        rw: dict[str, float],
-        p0: FloatArray,
-        jump_target: IntArray,
-        jump_reward: FloatArray,
-    ) -> tuple[sp.csr_array, sp.csr_array]:
-        """Transition ``P (S*A, S)`` and reward ``R(s,a,s')`` on its pattern."""
-        nrow, ncol = self._shape
-        cells = self._cells
-        S, A = cells.shape[0], K.shape[0]
-        kind_s = self._kind_code[cells[:, 0], cells[:, 1]]
-        enter_s = enter[cells[:, 0], cells[:, 1]]
-        walls = self._kind_code == _WALL
-        # states whose rows follow the move dynamics (not terminal, not jump)
-        moving = ~np.isin(kind_s, (_GOAL, _HOLE, _JUMP))
-        src = np.flatnonzero(moving)
-        rc = cells[src]
-        col = rc[:, 1]
-        start_states = np.flatnonzero(p0 > 0)
-        start_p = p0[start_states]
-
-        # landing cell of every (move m, wind outcome k) from every source
-        n_k = wind_p.shape[1]
-        landings: dict[tuple[int, int], tuple[IntArray, BoolArray]] = {}
-        for m in range(A):
-            if not K[:, m].any():
-                continue
-            y, bumped = _step(rc, self._deltas[m], walls)
-            for k in range(n_k):
-                if not wind_p[col, k].any():
-                    continue
-                yk = _push(y, wind_v[col, k], walls)
-                landings[m, k] = (self._index[yk[:, 0], yk[:, 1]], bumped)
-
-        parts_row, parts_dst, parts_p, parts_r = [], [], [], []
-        for a in range(A):
-            for (m, k), (dst, bumped) in landings.items():
-                if not K[a, m]:
-                    continue
-                prob = K[a, m] * wind_p[col, k]
-                # R(x, a, y) = r_step + r_bump [bumped] + r_enter(y) [y != x]
-                rew = (
-                    rw["step_reward"]
-                    + rw["bump_reward"] * bumped
-                    + enter_s[dst] * (dst != src)
-                )
-                parts_row.append(src * A + a)
-                parts_dst.append(dst)
-                parts_p.append(prob)
-                parts_r.append(rew)
-        row = np.concatenate(parts_row) if parts_row else np.zeros(0, np.intp)
-        dst = np.concatenate(parts_dst) if parts_dst else np.zeros(0, np.intp)
-        prob = np.concatenate(parts_p) if parts_p else np.zeros(0)
-        rew = np.concatenate(parts_r) if parts_r else np.zeros(0)
-
-        # a step into a cliff: back to a start cell, reward cliff_reward only
-        fall = kind_s[dst] == _CLIFF
-        if fall.any():
-            n0 = start_states.size
-            f_row = np.repeat(row[fall], n0)
-            f_dst = np.tile(start_states, int(fall.sum()))
-            f_p = np.repeat(prob[fall], n0) * np.tile(start_p, int(fall.sum()))
-            f_r = np.repeat(enter_s[dst[fall]], n0)
-            keep = ~fall
-            row = np.concatenate([row[keep], f_row])
-            dst = np.concatenate([dst[keep], f_dst])
-            prob = np.concatenate([prob[keep], f_p])
-            rew = np.concatenate([rew[keep], f_r])
-
-        # jump cells: every action goes to the target with the jump's reward
-        js = np.flatnonzero(kind_s == _JUMP)
-        if js.size:
-            row = np.concatenate([row, (js[:, None] * A + np.arange(A)).ravel()])
-            dst = np.concatenate([dst, np.repeat(jump_target[js], A)])
-            prob = np.concatenate([prob, np.ones(js.size * A)])
-            rew = np.concatenate([rew, np.repeat(jump_reward[js], A)])
-
-        live = prob > 0
-        row, dst, prob, rew = row[live], dst[live], prob[live], rew[live]
-        # merge outcomes with the same (s, a, s'): add probabilities, and keep
-        # the probability-weighted mean reward (r(s, a) stays exact)
-        key = row.astype(np.int64) * S + dst
-        uniq, inv = np.unique(key, return_inverse=True)
-        p_sum = np.bincount(inv, weights=prob, minlength=uniq.size)
-        pr_sum = np.bincount(inv, weights=prob * rew, minlength=uniq.size)
-        u_row, u_dst = uniq // S, uniq % S
-        P = sp.csr_array((p_sum, (u_row, u_dst)), shape=(S * A, S))
-        R = sp.csr_array((pr_sum / p_sum, (u_row, u_dst)), shape=(S * A, S))
-        return P, R
-
     def _check_reachable(self) -> None:
         m = self._mdp
         goal = self._kind_code[self._cells[:, 0], self._cells[:, 1]] == _GOAL
@@ -718,7 +663,7 @@ class GridWorld:
 
         Examples
         --------
-        >>> from worlds.gridworld import GridWorld
+        >>> from worlds.grid import GridWorld
         >>> GridWorld(["S#.", "..G"]).state(1, 0)
         2
         """
@@ -746,7 +691,7 @@ class GridWorld:
 
         Examples
         --------
-        >>> from worlds.gridworld import GridWorld
+        >>> from worlds.grid import GridWorld
         >>> GridWorld(["S#.", "..G"]).cell(2)
         (1, 0)
         """
@@ -768,7 +713,7 @@ class GridWorld:
 
         Examples
         --------
-        >>> from worlds.gridworld import GridWorld
+        >>> from worlds.grid import GridWorld
         >>> GridWorld(["S#.", "..G"]).to_grid([0, 1, 2, 3, 4])
         array([[ 0., nan,  1.],
                [ 2.,  3.,  4.]])
@@ -803,21 +748,52 @@ def _src(source: str, sep: str = "") -> str:
     return sep
 
 
-def _read_map(grid_map: Any) -> tuple[list[str], list[int], str]:
-    """Rows of the map, their 1-based line numbers, and the file name or ''."""
+def _read_map(
+    grid_map: Any, table: Mapping[str, Any]
+) -> tuple[list[str], list[int], str]:
+    """Rows of the map, their 1-based line numbers, and the file name or ''.
+
+    Which strings are files: a ``str`` with a newline is map text; one
+    without is the path of a file when that file exists, else a one-row map
+    when every character is a map character (built-in, ``legend`` or
+    ``jumps``), else a missing file ("no such map file").
+    """
     source = ""
-    if isinstance(grid_map, os.PathLike) or (
-        isinstance(grid_map, str)
-        and "\n" not in grid_map
-        and (os.path.isfile(grid_map) or grid_map.strip().endswith(".txt"))
-    ):
+    is_path = isinstance(grid_map, os.PathLike)
+    if isinstance(grid_map, str) and "\n" not in grid_map:
+        text = grid_map.strip()
+        if os.path.isfile(grid_map):
+            is_path = True
+        elif os.path.isdir(grid_map):
+            msg = f"map file {grid_map!r} is a directory, not a map file."
+            raise GridWorldError(msg)
+        elif text and any(ch not in table for ch in text):
+            unknown = "".join(sorted({ch for ch in text if ch not in table}))
+            where = "" if os.path.isabs(grid_map) else f" (relative to {os.getcwd()!r})"
+            msg = (
+                f"no such map file {grid_map!r}{where}; nor is it a one-row map: "
+                f"{unknown!r} are not map characters (known: "
+                f"{''.join(sorted(table))!r}). Give an existing file, or a map as "
+                f"several lines or a list of row strings."
+            )
+            raise GridWorldError(msg)
+    if is_path:
         path = os.fspath(grid_map)
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 text = f.read()
-        except OSError as exc:
-            msg = f"cannot read the grid map file {path!r}: {exc}"
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"map file {path!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                f"at offset {exc.start}); a map is a text file, one character per cell."
+            )
             raise GridWorldError(msg) from exc
+        except OSError as exc:
+            msg = f"cannot read the grid map file {path!r}: {exc.strerror or exc}."
+            raise GridWorldError(msg) from exc
+        if "\x00" in text:
+            msg = f"map file {path!r} holds NUL bytes: it is a binary file, not a map."
+            raise GridWorldError(msg)
         raw = text.splitlines()
         source = path
     elif isinstance(grid_map, str):
@@ -830,7 +806,8 @@ def _read_map(grid_map: Any) -> tuple[list[str], list[int], str]:
             f"path to a text file; got {type(grid_map).__name__}."
         )
         raise GridWorldError(msg)
-    rows, lines = [], []
+    rows: list[str] = []
+    lines: list[int] = []
     for i, line in enumerate(raw):
         text = line.strip()
         if text:
@@ -840,10 +817,10 @@ def _read_map(grid_map: Any) -> tuple[list[str], list[int], str]:
         msg = f"the grid map{_src(source)} is empty; give at least one row of cells."
         raise GridWorldError(msg)
     width = len(rows[0])
-    for text, line in zip(rows, lines, strict=True):
-        if len(text) != width:
+    for row, lineno in zip(rows, lines, strict=True):
+        if len(row) != width:
             msg = (
-                f"ragged grid map{_src(source)}: line {line} has {len(text)} cells "
+                f"ragged grid map{_src(source)}: line {lineno} has {len(row)} cells "
                 f"but line {lines[0]} has {width}; every row must have the same "
                 f"length (pad with '#' walls)."
             )
@@ -954,15 +931,50 @@ def _check_jumps(
 
 
 def _check_moves(moves: Any) -> tuple[tuple[str, ...], IntArray]:
-    if not isinstance(moves, str) or moves not in _MOVE_SETS:
-        msg = (
-            f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))}; got {moves!r}."
-        )
-        raise GridWorldError(msg)
-    spec = _MOVE_SETS[moves]
-    names = tuple(n for n, _ in spec)
-    deltas = np.array([d for _, d in spec], dtype=np.intp)
+    """Action names and ``(drow, dcol)`` deltas of a ``moves`` argument."""
+    if isinstance(moves, str):
+        if moves not in _MOVE_SETS:
+            msg = (
+                f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))} or a "
+                f"sequence of move names; got {moves!r}."
+            )
+            raise GridWorldError(msg)
+        names = _MOVE_SETS[moves]
+    else:
+        try:
+            names = tuple(moves)
+        except TypeError:
+            names = ()
+        bad = [n for n in names if not isinstance(n, str) or n not in MOVES]
+        if not names or bad:
+            what = f"unknown move {bad[0]!r}" if bad else f"got {moves!r}"
+            msg = (
+                f"`moves` must be one of {', '.join(map(repr, _MOVE_SETS))} or a "
+                f"non-empty sequence of move names from {', '.join(MOVES)}; {what}."
+            )
+            raise GridWorldError(msg)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            msg = f"`moves` names {dup[0]!r} twice; every action must be a different move."
+            raise GridWorldError(msg)
+    deltas = np.array([MOVES[n] for n in names], dtype=np.intp)
     return names, deltas
+
+
+def _check_perpendicular(names: tuple[str, ...], deltas: IntArray) -> None:
+    """Perpendicular slips need both moves at +-90 degrees of every move."""
+    have = {tuple(d) for d in deltas.tolist()}
+    for name, (dr, dc) in zip(names, deltas.tolist(), strict=True):
+        if (dr, dc) == (0, 0):
+            continue
+        need = [(dc, -dr), (-dc, dr)]
+        if not all(d in have for d in need):
+            side = [n for n, d in MOVES.items() if d in need]
+            msg = (
+                f"a perpendicular slip from {name} goes to {' and '.join(side)}, "
+                f"which are not in `moves`; add them, or use slip_mode='uniform'."
+            )
+            raise GridWorldError(msg)
 
 
 def _check_slip(slip: Any, slip_mode: Any) -> tuple[float, str]:
@@ -987,23 +999,6 @@ def _check_slip(slip: Any, slip_mode: Any) -> tuple[float, str]:
         msg = f"`slip` must be a probability in [0, 1]; got {p}."
         raise GridWorldError(msg)
     return p, slip_mode
-
-
-def _slip_kernel(deltas: IntArray, slip: float, mode: str) -> FloatArray:
-    """``K [A, A]``: ``K[a, m]`` = probability that action ``a`` executes move ``m``."""
-    A = deltas.shape[0]
-    if mode == "uniform":
-        return (1.0 - slip) * np.eye(A) + slip / A
-    K = np.eye(A) * (1.0 - slip)
-    lookup = {tuple(d): i for i, d in enumerate(deltas.tolist())}
-    for a, (dr, dc) in enumerate(deltas.tolist()):
-        if dr == 0 and dc == 0:  # STAY never slips
-            K[a, a] = 1.0
-            continue
-        # the two moves at +-90 degrees: (dr, dc) -> (dc, -dr) and (-dc, dr)
-        K[a, lookup[(dc, -dr)]] += slip / 2.0
-        K[a, lookup[(-dc, dr)]] += slip / 2.0
-    return K
 
 
 def _check_wind(wind: Any, wind_noise: Any, ncol: int) -> tuple[IntArray, FloatArray]:
@@ -1040,37 +1035,6 @@ def _check_wind(wind: Any, wind_noise: Any, ncol: int) -> tuple[IntArray, FloatA
         windy[:, None], [1.0 - noise, noise / 2.0, noise / 2.0], [1.0, 0.0, 0.0]
     )
     return pushes, probs
-
-
-def _step(
-    rc: IntArray, delta: IntArray, walls: BoolArray
-) -> tuple[IntArray, BoolArray]:
-    """Cells reached by one move from ``rc [n, 2]``; blocked moves stay (bump)."""
-    nrow, ncol = walls.shape
-    y = rc + delta
-    inside = (y[:, 0] >= 0) & (y[:, 0] < nrow) & (y[:, 1] >= 0) & (y[:, 1] < ncol)
-    ok = inside.copy()
-    ok[inside] = ~walls[y[inside, 0], y[inside, 1]]
-    out = np.where(ok[:, None], y, rc)
-    bumped = ~ok if (delta != 0).any() else np.zeros(rc.shape[0], dtype=bool)
-    return out, bumped
-
-
-def _push(y: IntArray, w: IntArray, walls: BoolArray) -> IntArray:
-    """Push cells ``y [n, 2]`` up by ``w [n]`` cells (down if negative), one
-    cell at a time, stopping at a wall or the edge."""
-    y = y.copy()
-    nrow = walls.shape[0]
-    step = -np.sign(w)
-    left = np.abs(w)
-    for _ in range(int(left.max(initial=0))):
-        active = left > 0
-        r_new = y[:, 0] + step
-        ok = active & (r_new >= 0) & (r_new < nrow)
-        ok[ok] = ~walls[r_new[ok], y[ok, 1]]
-        y[ok, 0] = r_new[ok]
-        left = np.where(ok, left - 1, 0)
-    return y
 
 
 def _cell_tuples(arr: np.ndarray) -> list[Cell]:

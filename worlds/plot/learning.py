@@ -275,7 +275,7 @@ def visit_map(
     'visits n(s), 3 runs'
     >>> plt.close(fig)
     """
-    from .plot import occupancy_map
+    from .maps import occupancy_map
 
     v = np.asarray(getattr(res, "visits", res), dtype=np.float64)
     n_runs = 1
@@ -340,7 +340,9 @@ def learning_figure(
     """
     import matplotlib.pyplot as plt
 
-    grid = hasattr(world, "cells") and hasattr(world, "to_grid")
+    from ..grid import is_grid_world
+
+    grid = is_grid_world(world)
     first = next(iter(results.values()))
     has_visits = grid and getattr(first, "visits", None) is not None
     if has_visits:

@@ -28,9 +28,9 @@ from worlds.plot import (  # noqa: E402
     GID_ARROWS,
     GID_POLICY,
     GID_VALUES,
-    _action_numbers,
     world_figure,
 )
+from worlds.plot.figure import _action_numbers  # noqa: E402
 
 
 def render(fig) -> None:

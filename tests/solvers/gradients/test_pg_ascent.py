@@ -1,0 +1,316 @@
+"""Policy optimisation against the theory and against independent routes:
+
+* Mei et al. (2020), Theorem 4: exact softmax PG with eta = (1-gamma)^3 / 8
+  and mu = rho full support satisfies, for every t >= 1,
+  V*(rho) - V^{pi_t}(rho) <= 16 S ||d_mu^{pi*} / mu||_inf^2 ||1/mu||_inf
+  / (c^2 (1-gamma)^6 t), with c = inf_t min_s pi_t(a*(s)|s) and d the
+  normalised ((1-gamma) sum_t gamma^t Pr) occupancy; rewards in [0, 1].
+  And t (J* - J(theta_t)) stays bounded after a transient.
+* Agarwal et al. (2021), Theorem 16: NPG with theta_0 = 0 (uniform), any
+  eta > 0, rewards in [0, 1]: V*(rho) - V^{(T)}(rho) <= log|A| / (eta T)
+  + 1 / ((1-gamma)^2 T), for every start distribution rho.
+* Cen et al. (2021), Theorem 1: entropy-regularised NPG with
+  0 < eta <= (1-gamma)/tau: ||Q*_tau - Q_tau^{(t+1)}||_inf <= C1 gamma
+  (1 - eta tau)^t, C1 = ||Q*_tau - Q_tau^{(0)}||_inf + 2 tau (1 - eta tau /
+  (1-gamma)) ||log pi*_tau - log pi^{(0)}||_inf; Q*_tau from soft value
+  iteration (an independent algorithm), Q_tau^{(t)} computed here from an
+  MDP with reward r - tau log pi.
+* NPG's closed form pi <- pi exp(eta A / (1-gamma)) normalised, against the
+  pseudo-inverse of the exact Fisher matrix.
+* PPO-clip's gradient at theta_old equals the sampled policy gradient.
+
+The constants are those of the theorems as stated in the papers' final
+versions (Mei et al. ICML 2020 Thm 4; Agarwal et al. JMLR 2021 Thm 16; Cen
+et al. Oper. Res. 2022 Thm 1); they were transcribed from the papers, not
+re-derived here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mdp import MDP, MDPError
+from mdp.bellman import q_from_v
+from solvers import evaluate_policy, soft_value_iteration, value_iteration
+from solvers.gradients import (
+    clipped_surrogate,
+    estimate_policy_gradient,
+    natural_gradient,
+    policy_gradient,
+    policy_gradient_ascent,
+    ppo_clip,
+    softmax_policy,
+    state_occupancy,
+)
+from worlds import make
+
+
+def unit_reward_mdp(S=3, A=2, gamma=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    P = rng.random((S, A, S))
+    P /= P.sum(axis=2, keepdims=True)
+    return MDP(P, rng.random((S, A)), gamma, p0=np.ones(S) / S)
+
+
+def test_mei_bound_and_one_over_t():
+    m = unit_reward_mdp()
+    g, S = m.gamma, m.n_states
+    eta = (1 - g) ** 3 / 8
+    vi = value_iteration(m, tol=1e-13)
+    a_star = vi.policy
+    J_star = float(m.p0 @ vi.V)
+    theta = np.zeros((S, m.n_actions))
+    gaps, cs = [], []
+    T = 600
+    for _t in range(T + 1):
+        J, grad = policy_gradient(m, theta)
+        gaps.append(J_star - J)
+        cs.append(softmax_policy(m, theta)[np.arange(S), a_star].min())
+        theta = theta + eta * grad
+    mu = m.p0
+    d_star = (1 - g) * state_occupancy(m, a_star)  # normalised, from mu = p0
+    c = min(cs)
+    C = 16 * S * np.max(d_star / mu) ** 2 * np.max(1 / mu) / (c**2 * (1 - g) ** 6)
+    t = np.arange(1, T + 1)
+    assert np.all(np.array(gaps[1:]) <= C / t)
+    # the ascent function follows the same path
+    res = policy_gradient_ascent(m, lr=eta, steps=50)
+    np.testing.assert_allclose(res.gap, gaps[:51], atol=1e-12)
+    # t (J* - J) bounded after a transient (larger step, 2000 steps)
+    res = policy_gradient_ascent(m, lr=1.0, steps=2000)
+    tg = np.arange(2001) * res.gap
+    assert tg[1000:].max() <= 1.05 * tg[100:1000].max()
+    assert np.all(np.diff(res.J) >= -1e-12)  # monotone ascent at this step size
+
+
+@pytest.mark.parametrize(("gamma", "eta"), [(0.5, 0.1), (0.9, 1.0), (0.9, 0.01)])
+def test_agarwal_npg_bound(gamma, eta):
+    m = unit_reward_mdp(S=5, A=3, gamma=gamma, seed=2)
+    T = 60
+    res = policy_gradient_ascent(m, lr=eta, steps=T, natural=True)
+    t = np.arange(1, T + 1)
+    bound = np.log(m.n_actions) / (eta * t) + 1 / ((1 - gamma) ** 2 * t)
+    assert np.all(res.gap[1:] <= bound + 1e-12)
+    assert np.all(res.gap >= -1e-9)
+    # the bound holds for any start distribution rho: the per-state gaps
+    V_star = value_iteration(m, tol=1e-13).V
+    V_T = evaluate_policy(m, res.policy)
+    assert np.all(V_star - V_T <= bound[-1] + 1e-12)
+
+
+def test_npg_closed_form_matches_fisher_pseudo_inverse():
+    m = unit_reward_mdp(S=4, A=3, gamma=0.8, seed=5)
+    theta = np.random.default_rng(1).normal(size=(4, 3))
+    w = natural_gradient(m, theta)
+    # the same states as observations: the general Fisher route
+    w_obs = natural_gradient(m, theta, observations=np.arange(4))
+    pi = softmax_policy(m, theta)
+    # equal as policy updates (they may differ by a per-state constant)
+    for eta in (0.3, 1.0):
+        np.testing.assert_allclose(
+            softmax_policy(m, theta + eta * w),
+            softmax_policy(m, theta + eta * w_obs),
+            atol=1e-10,
+        )
+    # pi <- pi exp(eta A / (1 - gamma)) normalised
+    A = q_from_v(m, evaluate_policy(m, pi)) - evaluate_policy(m, pi)[:, None]
+    new = pi * np.exp(0.5 * A / (1 - m.gamma))
+    new /= new.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softmax_policy(m, theta + 0.5 * w), new, atol=1e-12)
+
+
+def _soft_q(m, pi, tau):
+    """Q_tau^pi from an MDP whose reward is r(s,a) - tau log pi(a|s)."""
+    m2 = MDP(m.P, m.r - tau * np.log(pi), m.gamma, p0=m.p0)
+    V = evaluate_policy(m2, pi)
+    return q_from_v(m, V)
+
+
+@pytest.mark.parametrize("frac", [1.0, 0.5, 0.1])
+def test_cen_entropy_npg_linear_convergence(frac):
+    m = unit_reward_mdp(S=4, A=3, gamma=0.8, seed=7)
+    tau = 0.2
+    eta = frac * (1 - m.gamma) / tau
+    sol = soft_value_iteration(m, temperature=tau, tol=1e-13)
+    Q_star, pi_star = sol.Q, sol.policy
+    thetas = []
+    policy_gradient_ascent(
+        m,
+        lr=eta,
+        steps=25,
+        natural=True,
+        entropy=tau,
+        callback=lambda t, th: thetas.append(th),
+    )
+    pis = [softmax_policy(m, th) for th in thetas]
+    C1 = (
+        np.abs(Q_star - _soft_q(m, pis[0], tau)).max()
+        + 2
+        * tau
+        * (1 - eta * tau / (1 - m.gamma))
+        * np.abs(np.log(pi_star) - np.log(pis[0])).max()
+    )
+    for t in range(len(pis) - 1):
+        err = np.abs(Q_star - _soft_q(m, pis[t + 1], tau)).max()
+        assert err <= C1 * m.gamma * (1 - eta * tau) ** t + 1e-10
+    # the limit is the soft-optimal policy of soft value iteration
+    if frac == 1.0:
+        np.testing.assert_allclose(pis[-1], pi_star, atol=1e-8)
+
+
+def test_entropy_gradient_matches_finite_differences():
+    m = unit_reward_mdp(S=3, A=3, gamma=0.7, seed=3)
+    tau = 0.4
+    theta = np.random.default_rng(2).normal(size=(3, 3))
+
+    def J_tau(th):
+        pi = softmax_policy(m, th)
+        m2 = MDP(m.P, m.r - tau * np.log(pi), m.gamma, p0=m.p0)
+        return float(m.p0 @ evaluate_policy(m2, pi))
+
+    res = policy_gradient_ascent(m, lr=1e-9, steps=1, entropy=tau, theta0=theta)
+    assert res.J_reg[0] == pytest.approx(J_tau(theta), abs=1e-10)
+    h = 1e-5
+    fd = np.zeros_like(theta)
+    for idx in np.ndindex(theta.shape):
+        e = np.zeros_like(theta)
+        e[idx] = h
+        fd[idx] = (J_tau(theta + e) - J_tau(theta - e)) / (2 * h)
+    step = (res.theta - theta) / 1e-9
+    np.testing.assert_allclose(step, fd, atol=1e-4)
+
+
+def test_exact_ascent_on_short_corridor_reaches_the_stochastic_optimum():
+    m = make("short-corridor").mdp
+    res = policy_gradient_ascent(m, lr=0.05, steps=300, observations=[0, 0, 0, 0])
+    p = res.policy[0, 1]
+    assert p == pytest.approx(2 - np.sqrt(2), abs=1e-3)
+    assert res.J[-1] == pytest.approx(-(6 + 4 * np.sqrt(2)), abs=1e-4)
+    # aliased: J* (true state, -3) is out of reach
+    assert res.gap[-1] == pytest.approx(-3 + 6 + 4 * np.sqrt(2), abs=1e-4)
+
+
+def test_reinforce_improves_in_band_over_seeds():
+    m = make("short-corridor").mdp
+    theta0 = [[0.0, np.log(0.1 / 0.9)]]  # P(right) = 0.1, J = -42.2
+    finals = [
+        policy_gradient_ascent(
+            m,
+            lr=0.01,
+            steps=40,
+            theta0=theta0,
+            gradient="baseline",
+            episodes=40,
+            observations=[0, 0, 0, 0],
+            seed=s,
+        ).J[-1]
+        for s in range(8)
+    ]
+    J0 = policy_gradient(m, theta0, observations=[0, 0, 0, 0])[0]
+    assert all(f > J0 + 20 for f in finals)
+    assert max(finals) <= -(6 + 4 * np.sqrt(2)) + 1e-9
+
+
+def test_ppo_gradient_at_theta_old_is_the_policy_gradient_estimate():
+    m = unit_reward_mdp(S=4, A=3, gamma=0.8, seed=1)
+    theta = np.random.default_rng(0).normal(size=(4, 3))
+    # one PPO iteration with one epoch is one sampled-gradient step on the same batch
+    lr = 0.1
+    res = ppo_clip(
+        m, lr=lr, steps=1, episodes=200, epochs=1, theta0=theta, max_steps=50, seed=3
+    )
+    est = estimate_policy_gradient(
+        m, theta, episodes=200, estimator="gae", max_steps=50, seed=3
+    )
+    np.testing.assert_allclose((res.theta - theta) / lr, est.estimate, atol=1e-12)
+    # the pure function: rho = 1 everywhere -> sum_k c_k grad log pi / N
+    rng = np.random.default_rng(4)
+    s = rng.integers(4, size=30)
+    a = rng.integers(3, size=30)
+    c = rng.normal(size=30)
+    logp = np.log(softmax_policy(m, theta))
+    L, g = clipped_surrogate(
+        m, theta, logp_old=logp[s, a], states=s, actions=a, weights=c, episodes=5
+    )
+    pi = softmax_policy(m, theta)
+    ref = np.zeros((4, 3))
+    for k in range(30):
+        ref[s[k]] -= c[k] * pi[s[k]]
+        ref[s[k], a[k]] += c[k]
+    np.testing.assert_allclose(g, ref / 5, atol=1e-12)
+    assert L == pytest.approx(c.sum() / 5)
+    # far from theta_old the clipped terms stop contributing
+    L2, g2 = clipped_surrogate(
+        m,
+        theta + 5.0,
+        logp_old=logp[s, a] - 3.0,
+        states=s,
+        actions=a,
+        weights=np.abs(c),
+        episodes=5,
+    )
+    assert np.all(g2 == 0)
+
+
+def test_ppo_improves_over_seeds():
+    m = make("short-corridor").mdp
+    gaps = [ppo_clip(m, lr=0.5, steps=15, episodes=30, seed=s).gap for s in range(5)]
+    assert all(g[-1] < 0.5 * g[0] for g in gaps)
+
+
+def test_bad_arguments():
+    m = make("short-corridor").mdp
+    with pytest.raises(MDPError, match="`gradient` must be 'exact' or an estimator"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, gradient="adam")
+    with pytest.raises(MDPError, match="`lr` must be > 0"):
+        policy_gradient_ascent(m, lr=0.0, steps=1)
+    with pytest.raises(MDPError, match="need gradient='exact'"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, gradient="total", natural=True)
+    with pytest.raises(MDPError, match="`entropy` must be >= 0"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, entropy=-1.0)
+    with pytest.raises(MDPError, match="`clip` must be a number in"):
+        ppo_clip(m, lr=0.1, steps=1, episodes=2, clip=2.0)
+
+
+def test_aliased_natural_gradient_solves_the_brute_force_fisher_system():
+    m = unit_reward_mdp(S=5, A=3, gamma=0.8, seed=9)
+    obs = np.array([0, 1, 0, 2, 1])
+    theta = np.random.default_rng(3).normal(size=(3, 3))
+    w = natural_gradient(m, theta, observations=obs)
+    _, grad = policy_gradient(m, theta, observations=obs)
+    pi = softmax_policy(m, theta, observations=obs)
+    d_norm = (1 - m.gamma) * state_occupancy(m, pi)
+    # F = sum_s d~(s) sum_a pi(a|s) psi psi^T, psi = grad_theta log pi(a|s)
+    F = np.zeros((9, 9))
+    for s in range(5):
+        for a in range(3):
+            psi = np.zeros((3, 3))
+            psi[obs[s]] = -pi[s]
+            psi[obs[s], a] += 1.0
+            F += d_norm[s] * pi[s, a] * np.outer(psi.ravel(), psi.ravel())
+    # F w = grad J: w = F^+ grad J with the normalised-occupancy Fisher (Kakade 2001)
+    np.testing.assert_allclose(F @ w.ravel(), grad.ravel(), atol=1e-10)
+
+
+def test_entropy_gradient_with_observations_matches_finite_differences():
+    m = unit_reward_mdp(S=4, A=2, gamma=0.6, seed=4)
+    obs = np.array([0, 1, 1, 0])
+    tau = 0.3
+    theta = np.random.default_rng(5).normal(size=(2, 2))
+
+    def J_tau(th):
+        pi = softmax_policy(m, th, observations=obs)
+        m2 = MDP(m.P, m.r - tau * np.log(pi), m.gamma, p0=m.p0)
+        return float(m.p0 @ evaluate_policy(m2, pi))
+
+    res = policy_gradient_ascent(
+        m, lr=1e-9, steps=1, entropy=tau, theta0=theta, observations=obs
+    )
+    step = (res.theta - theta) / 1e-9
+    h = 1e-5
+    fd = np.zeros_like(theta)
+    for idx in np.ndindex(theta.shape):
+        e = np.zeros_like(theta)
+        e[idx] = h
+        fd[idx] = (J_tau(theta + e) - J_tau(theta - e)) / (2 * h)
+    np.testing.assert_allclose(step, fd, atol=1e-4)
