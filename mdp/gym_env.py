@@ -92,7 +92,7 @@ def _env_class() -> type:
     import gymnasium
     from gymnasium import spaces
 
-    class MDPEnv(gymnasium.Env):  # type: ignore[misc]
+    class MDPEnv(gymnasium.Env):
         """A Gymnasium view of an :class:`mdp.MDP` (see :func:`to_gymnasium`)."""
 
         metadata = {"render_modes": ["ansi"], "render_fps": 4}

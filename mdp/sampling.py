@@ -184,8 +184,12 @@ class BatchSampler:
         """
         s_arr, a_arr = self._check(s, a)
         gen = as_generator(rng, "rng")
-        u = gen.random(s_arr.shape[0])
-        z = gen.standard_normal(s_arr.shape[0]) if self._std is not None else None
+        u = np.asarray(gen.random(s_arr.shape[0]))
+        z = (
+            np.asarray(gen.standard_normal(s_arr.shape[0]))
+            if self._std is not None
+            else None
+        )
         return self.step_uniform(s_arr, a_arr, u, z)
 
     def _check(self, s: Any, a: Any) -> tuple[IntArray, IntArray]:

@@ -10,6 +10,7 @@
     mdpkit graph NAME | ... --out FILE.png       the transition graph
     mdpkit save NAME | ... --out FILE.npz        export the MDP tables
     mdpkit plan NAME --method mcts|mpc           run a planner as the agent
+    mdpkit learn NAME --method q-learning ...    learn from samples, score exactly
 
 ``--param key=value`` (repeatable) passes parameters to a catalogue world.
 Errors in names, files and parameters print one line and exit with code 2.
@@ -452,6 +453,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw graphs with up to N states (default: the drawing's own limit)",
     )
+    # learning family: `mdpkit learn` (worlds/cli_learn.py)
+    from .cli_learn import add_parser as _add_learn
+
+    _add_learn(sub, target)
     # policy gradients (issue 9): the logic lives in worlds/cli_gradient.py
     from .cli_gradient import add_parser as add_gradient_parser
 
@@ -469,6 +474,12 @@ def _plan(args: argparse.Namespace, load: Any) -> int:
     from .cli_plan import run_plan
 
     return run_plan(args, load)
+
+
+def _cli_learn_run(args: argparse.Namespace, *helpers: Any) -> int:
+    from .cli_learn import run
+
+    return run(args, *helpers)
 
 
 def _cmd_gradient(args: argparse.Namespace) -> int:
@@ -506,6 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": _cmd_graph,
         "save": _cmd_save,
         "plan": lambda a: _plan(a, _load_target),
+        "learn": lambda a: _cli_learn_run(a, _load_target, _grid_text, is_grid_world),
         "gradient": _cmd_gradient,
     }
 

@@ -126,7 +126,7 @@ class Scorer:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                V = self._evaluate(self.m, pi)
+                V: Any = self._evaluate(self.m, pi)
         except ImproperPolicyError:
             return float("nan")
         return float(self.m.p0 @ V)

@@ -125,8 +125,14 @@ _U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE = range(8)
 
 
 def n_uniforms(method: str) -> int:
-    """Uniforms per step of a control learner."""
-    return 8 if method == "double-q" else 6
+    """Uniforms per step of a control learner.
+
+    Q-learning, expected SARSA and double Q choose the next action once,
+    after the update, at ``S'`` or (when the episode ended) at the new
+    ``S_0``; SARSA draws ``A'`` at ``S'`` before the update (it bootstraps on
+    it) and, when the episode ends, ``A_0`` with two more uniforms.
+    """
+    return {"double-q": 8, "sarsa": 6}.get(method.split("(")[0], 4)
 
 
 class Uniforms:

@@ -47,6 +47,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
     Qnp[~np.asarray(mask)] = -np.inf
     Q = Qnp.tolist()
     avail = [[b for b in range(A) if mask[x][b]] for x in range(S)]
+    vis = [[0] * A for _ in range(S)]
     all_avail = all(len(av) == A for av in avail)
     n_p0 = len(p0_cdf)
     eps_const = eps_s.kind == "constant"
@@ -91,7 +92,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
     u = blk[0]
     j = 1
     s = reset(u[_U_RS])
-    a = act(s, u[_U_REXP], u[_U_RPICK])
+    a = act(s, u[_U_EXP], u[_U_PICK])
     ep = 0
     ep_ret = 0.0
     ep_len = 0
@@ -116,6 +117,7 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         ep_len += 1
         ep_ret += r
         steps += 1
+        vis[s][a] += 1
         end = term or ep_len >= max_steps
         q2 = Q[s2]
         qsa = Q[s]
@@ -143,8 +145,6 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         # Q(S, A) <- Q(S, A) + alpha [G - Q(S, A)]
         q = qsa[a]
         qsa[a] = q + alpha * (y - q)
-        if not is_sarsa:
-            a2 = act(s2, u[_U_EXP], u[_U_PICK])
         if end:
             rets[ep] = ep_ret
             lens[ep] = ep_len
@@ -159,9 +159,12 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
                 eps = float(eps_s(ep))
             prog(f"episode {ep}/{episodes}")
             s2 = reset(u[_U_RS])
-            a2 = act(s2, u[_U_REXP], u[_U_RPICK])
+            if is_sarsa:
+                a2 = act(s2, u[_U_REXP], u[_U_RPICK])
             ep_ret = 0.0
             ep_len = 0
+        if not is_sarsa:
+            a2 = act(s2, u[_U_EXP], u[_U_PICK])
         s, a = s2, a2
     prog(f"done: {steps} steps", force=True)
     Qout = np.array(Q, dtype=np.float64)
@@ -177,4 +180,5 @@ def fast_control(method, W, gen, episodes, alpha, eps_s, g, q0, max_steps,
         None if qerr is None else qerr[None],
         evals,
         None if gval is None else gval[None],
+        np.array(vis, dtype=np.int64)[None],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,7 +21,9 @@ def _short(value: Any) -> str:
 class _ShortRepr:
     def __repr__(self) -> str:
         parts = [
-            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in fields(cast(Any, self))
+            if f.repr
         ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"
 
@@ -67,6 +69,8 @@ class LearningResult(_ShortRepr):
         ``p0 . (V* - V^{pi_k})``; ``inf`` for an improper ``pi_k``.
     V_star : ndarray (S,) or None
         ``V*`` of the MDP (the reference of ``q_error`` and ``regret``).
+    visits : ndarray of int ([runs,] S, A) or None
+        ``n(s, a)``: how often each pair was taken (one int table per run).
     info : dict
         Learner details (``n``, schedules, ``max_steps``).
 
@@ -93,6 +97,7 @@ class LearningResult(_ShortRepr):
     greedy_value: np.ndarray | None = None
     regret: np.ndarray | None = None
     V_star: np.ndarray | None = field(default=None, repr=False)
+    visits: np.ndarray | None = field(default=None, repr=False)
     info: dict[str, Any] = field(default_factory=dict)
 
 

@@ -364,7 +364,7 @@ def _control(
             method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             scorer, eval_every, progress,
         )  # fmt: skip
-    Q, pol, rets, lens, steps, trunc, qerr, evals, gval = out
+    Q, pol, rets, lens, steps, trunc, qerr, evals, gval, visits = out
     regret = None if gval is None or scorer is None else scorer.J_star - gval
     if regret is not None:
         regret = np.where(np.isnan(gval), np.inf, regret)
@@ -389,6 +389,7 @@ def _control(
         greedy_value=squeeze(gval),
         regret=squeeze(regret),
         V_star=None if scorer is None else scorer.V_star,
+        visits=squeeze(visits),
         info={
             "n": n,
             "alpha": alpha_s,
@@ -416,6 +417,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     QBf = QB.reshape(-1) if double else None
     QBr = QB.reshape(R * S, A) if double else None
     counts = np.zeros(R * S * A, dtype=np.int64) if alpha_s.kind == "visits" else None
+    visits = np.zeros(R * S * A, dtype=np.int64)  # n(s, a), for the result
     alpha_c = alpha_s.value
 
     ri = np.arange(R)
@@ -444,7 +446,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     # first states and actions
     u, _ = U.next()
     s = W.reset(ri, u[_U_RS])
-    a = eps_greedy(behaviour_rows(rS + s), avail_of(s), eps, u[_U_REXP], u[_U_RPICK])
+    a = eps_greedy(behaviour_rows(rS + s), avail_of(s), eps, u[_U_EXP], u[_U_PICK])
     if n > 1:
         bufS = np.zeros((R, n), dtype=np.int64)
         bufA = np.zeros((R, n), dtype=np.int64)
@@ -453,13 +455,14 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
 
     def update(table_f, flat, y, weight):
         if counts is not None:
-            counts[flat] += weight.astype(np.int64)
+            counts[flat] += np.asarray(weight).astype(np.int64)
             al = alpha_s(counts[flat])
         else:
             al = alpha_c
         # Q(S, A) <- Q(S, A) + alpha [G - Q(S, A)]
         table_f[flat] += weight * al * (y - table_f[flat])
 
+    all_alive = True
     while alive.any():
         u, z = U.next()
         s2, r, term, trunc_env = W.step(s, a, u[_U_TR], z, alive)
@@ -470,7 +473,8 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         end = term | trunc
         rows2 = rS + s2
         flat = (rS + s) * A + a
-        w = alive.astype(np.float64)
+        w = 1.0 if all_alive and n == 1 else alive.astype(np.float64)
+        visits[flat] += alive
         if method == "sarsa":
             # A' ~ eps-greedy(Q(S', .)), chosen before the update
             a2 = eps_greedy(Qr[rows2], avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
@@ -489,10 +493,6 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             else:
                 y = rules.expected_sarsa_target(r, g, q2, term, eps, avail_of(s2))
             update(Qf, flat, y, w)
-            same = np.flatnonzero(s2 == s)  # the update changed row S' itself
-            if same.size:
-                q2[same, a[same]] = Qf[flat[same]]
-            a2 = eps_greedy(q2, avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
         else:  # double Q
             coin = u[_U_COIN] < 0.5
             qa2, qb2 = Qr[rows2], QBr[rows2]
@@ -500,10 +500,6 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             yb = rules.double_q_target(r, g, qa2, random_argmax(qb2, u[_U_TIE]), term)
             update(Qf, flat, ya, w * coin)
             update(QBf, flat, yb, w * ~coin)
-        if method == "double-q":
-            # A' chosen after the update (Q-learning's box)
-            a2 = eps_greedy(behaviour_rows(rows2), avail_of(s2), eps, u[_U_EXP],
-                            u[_U_PICK])  # fmt: skip
         if end.any():
             idx = np.flatnonzero(end)
             done = idx[alive[idx]]
@@ -524,14 +520,22 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                                 )
                 ep[done] += 1
                 alive[done] = ep[done] < episodes
+                all_alive = bool(alive.all())
                 eps[done] = eps_s(ep[done])
                 prog(f"episode {int(ep.min())}/{episodes} (all runs)")
             s0 = W.reset(idx, u[_U_RS])
+            s2 = s2.copy()
             s2[idx] = s0
-            a2[idx] = eps_greedy(behaviour_rows(rS[idx] + s0), avail_of(s0),
-                                 eps[idx], u[_U_REXP][idx], u[_U_RPICK][idx])  # fmt: skip
+            if method == "sarsa":  # A' at S' was drawn before; draw A_0 afresh
+                a2[idx] = eps_greedy(behaviour_rows(rS[idx] + s0), avail_of(s0),
+                                     eps[idx], u[_U_REXP][idx], u[_U_RPICK][idx])  # fmt: skip
             ep_ret[idx] = 0.0
             ep_len[idx] = 0
+        if method != "sarsa":
+            # A' ~ eps-greedy at S' (or at the new S_0), after the update
+            rows_next = rS + s2
+            a2 = eps_greedy(behaviour_rows(rows_next), avail_of(s2), eps, u[_U_EXP],
+                            u[_U_PICK])  # fmt: skip
         s, a = s2, a2
     prog(f"done: {int(steps.sum())} steps", force=True)
     Qout = Q if not double else 0.5 * (Q + QB)
@@ -539,7 +543,18 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     tie_u = np.array([gg.random(S) for gg in gens])
     pol = np.stack([random_argmax(Qout[i], tie_u[i]) for i in range(R)])
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
-    return Qout, pol, rets, lens, steps, trunc_count, qerr, evals, gval
+    return (
+        Qout,
+        pol,
+        rets,
+        lens,
+        steps,
+        trunc_count,
+        qerr,
+        evals,
+        gval,
+        visits.reshape(R, S, A),
+    )
 
 
 def _nstep_update(n, disc, g, t, s, a, r, s2, a2, term, end, w, bufS, bufA, bufR,

@@ -375,7 +375,8 @@ def _predict(kind, method, env, pi, episodes, alpha, n, lam, traces, first_visit
                 trunc_count[done] += trunc[done]
                 if rms is not None:
                     d = V[done][:, nonterm] - Vpi[nonterm]
-                    rms[done, k] = np.sqrt((d * d).mean(axis=1))
+                    # (0 when every state is terminal: nothing to estimate)
+                    rms[done, k] = np.sqrt((d * d).sum(axis=1) / max(1, d.shape[1]))
                 ep[done] += 1
                 alive[done] = ep[done] < episodes
                 prog(f"episode {int(ep.min())}/{episodes} (all runs)")

@@ -13,6 +13,9 @@ module                 what it draws
                        :func:`estimator_variance_bars`,
                        :func:`estimator_error_plot`,
                        :func:`action_probability_map` (policy gradients)
+:mod:`.learning`       :func:`learning_curves`, :func:`error_curves`,
+                       :func:`visit_map`, :func:`learning_figure` (learning
+                       from samples)
 =====================  ====================================================
 
 Every public name is importable from :mod:`worlds.plot` itself.
@@ -109,6 +112,7 @@ from .gradients import (
     suboptimality_plot,
 )
 from .graph import mdp_graph, world_layout
+from .learning import error_curves, learning_curves, learning_figure, visit_map
 from .maps import occupancy_map, policy_map, q_map, value_map, value_policy_figure
 from .planning import mcts_map, mpc_loss_curve, path_map  # planning (issue 8)
 
@@ -132,6 +136,11 @@ __all__ = [
     "estimator_variance_bars",
     "estimator_error_plot",
     "action_probability_map",
+    # learning from samples (issue 7)
+    "learning_curves",
+    "error_curves",
+    "visit_map",
+    "learning_figure",
     "GID_VALUES",
     "GID_WALLS",
     "GID_ARROWS",

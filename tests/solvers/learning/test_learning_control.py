@@ -41,6 +41,8 @@ def test_single_run_is_run_zero_of_a_batch(cliff, learner):
     c = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3, runs=3)
     np.testing.assert_array_equal(b.Q, c.Q)  # same seed, same result
     assert b.episode_lengths.sum(axis=1).tolist() == b.steps.tolist()
+    np.testing.assert_array_equal(a.visits, b.visits[0])
+    assert b.visits.sum(axis=(1, 2)).tolist() == b.steps.tolist()
 
 
 def test_reward_noise_single_and_batched_paths_agree():
