@@ -60,10 +60,13 @@ def eps_greedy(
     maximiser of the row chosen uniformly among the tied ones; ``u_pick``
     indexes either set (they are alternatives, so one uniform serves both).
     """
-    best = q_rows.max(axis=1)
-    ismax = q_rows == best[:, None]
-    k = (u_pick * ismax.sum(axis=1)).astype(np.int64)
-    greedy = (ismax.cumsum(axis=1) > k[:, None]).argmax(axis=1)
+    ismax = q_rows == q_rows.max(axis=1)[:, None]
+    greedy = ismax.argmax(axis=1)  # the first maximiser: right unless tied
+    cnt = ismax.sum(axis=1)
+    tied = np.flatnonzero(cnt > 1)
+    if tied.size:  # the k-th maximiser, k = floor(u cnt), among the tied rows
+        k = (u_pick[tied] * cnt[tied]).astype(np.int64)
+        greedy[tied] = (ismax[tied].cumsum(axis=1) > k[:, None]).argmax(axis=1)
     if avail is None:
         rand = (u_pick * q_rows.shape[1]).astype(np.int64)
     else:

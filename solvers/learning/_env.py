@@ -32,6 +32,7 @@ class Walkers:
     gamma: float
     mdp: MDP | None
     noisy: bool = False
+    may_truncate: bool = False  # the env's own time limit (Gymnasium)
 
     def reset(self, idx: IntArray, u: FloatArray) -> IntArray:
         raise NotImplementedError
@@ -79,6 +80,7 @@ class GymWalkers(Walkers):
         self.terminal = None
         self.gamma = 1.0
         self.mdp = None
+        self.may_truncate = True
         self._envs = [env] + [copy.deepcopy(env) for _ in range(runs - 1)]
         self._seeds: list[int | None] = list(seeds)
 

@@ -469,7 +469,10 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         ep_len += 1
         ep_ret += r
         steps += alive
-        trunc = (trunc_env | (ep_len >= max_steps)) & ~term
+        trunc = ep_len >= max_steps
+        if W.may_truncate:
+            trunc |= trunc_env
+        trunc &= ~term
         end = term | trunc
         rows2 = rS + s2
         flat = (rS + s) * A + a

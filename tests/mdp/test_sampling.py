@@ -183,3 +183,23 @@ def test_gymnasium_errors():
         env.step(7)
     with pytest.raises(MDPError, match="must be an mdp.MDP"):
         to_gymnasium(object())
+
+
+def test_reward_std_of_the_model_is_used():
+    # MDP(reward_std=...) (S, A): every sampled reward of (0, 0) is N(1, 2^2)
+    P = np.zeros((2, 1, 2))
+    P[:, 0, 1] = 1.0
+    m = MDP(
+        P,
+        R=[[1.0], [0.0]],
+        gamma=1.0,
+        terminal=[False, True],
+        reward_std=[[2.0], [0.0]],
+    )
+    bs = BatchSampler(m)
+    assert bs.noisy
+    n = 40_000
+    _, r, term = bs.step(np.zeros(n, dtype=int), np.zeros(n, dtype=int), 0)
+    assert term.all()
+    assert abs(r.mean() - 1.0) < 4 * 2 / np.sqrt(n)
+    assert abs(r.std() - 2.0) < 4 * 2 / np.sqrt(2 * n)
