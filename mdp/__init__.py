@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from . import bellman, checks, episodic, graph, linear, policy, trajectory, types
 from ._errors import ImproperPolicyError, MDPError, PolicyError
+
+# environment layer (learning family): batched sampler and Gymnasium export
+from .gym_env import to_gymnasium
 from .model import MDP, Names, load
+from .sampling import BatchSampler
 
 __version__ = "0.1.0"
 
@@ -30,4 +34,6 @@ __all__ = [
     "PolicyError",
     "ImproperPolicyError",
     "__version__",
+    "BatchSampler",
+    "to_gymnasium",
 ]

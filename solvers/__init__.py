@@ -41,6 +41,19 @@ from .gradients import (
     state_occupancy,
 )
 
+# learning family (solvers.learning): model-free prediction and control
+from .learning import (
+    LearningResult,
+    PredictionResult,
+    double_q_learning,
+    expected_learning_curve,
+    expected_sarsa,
+    monte_carlo_evaluation,
+    q_learning,
+    sarsa,
+    td_evaluation,
+)
+
 __all__ = [
     "evaluate_policy",
     "q_values",
@@ -57,6 +70,16 @@ __all__ = [
     "LPResult",
     "FiniteHorizonResult",
     "AverageRewardResult",
+    # learning family
+    "q_learning",
+    "sarsa",
+    "expected_sarsa",
+    "double_q_learning",
+    "monte_carlo_evaluation",
+    "td_evaluation",
+    "expected_learning_curve",
+    "LearningResult",
+    "PredictionResult",
     # policy optimisation
     "policy_gradient",
     "estimate_policy_gradient",
@@ -69,4 +92,33 @@ __all__ = [
     "softmax_policy",
     "state_occupancy",
     "state_action_occupancy",
+]
+
+# planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna
+from .planning import (  # noqa: E402
+    EpisodeResult,
+    ExpertIterationResult,
+    MCTSResult,
+    ModelEstimate,
+    MPCResult,
+    dyna_q,
+    estimate_model,
+    expert_iteration,
+    mcts,
+    mcts_episode,
+    mpc,
+)
+
+__all__ += [
+    "mpc",
+    "MPCResult",
+    "mcts",
+    "mcts_episode",
+    "MCTSResult",
+    "EpisodeResult",
+    "estimate_model",
+    "ModelEstimate",
+    "dyna_q",
+    "expert_iteration",
+    "ExpertIterationResult",
 ]

@@ -36,6 +36,8 @@ from .classics import (
 )
 from .corridor import short_corridor
 from .grid.classics import GRID_ENTRIES
+from .grid.mazes import MAZE_ENTRIES
+from .learning_worlds import bandit, blackjack, maximization_bias, taxi
 
 __all__ = [
     "names",
@@ -81,6 +83,22 @@ _CLASSIC_ENTRIES: dict[str, tuple[Callable[..., World], str]] = {
         river_swim,
         "Strehl & Littman (2008) RiverSwim: 6-state chain, hard exploration.",
     ),
+    "maximization-bias": (
+        maximization_bias,
+        "Sutton & Barto Ex. 6.7: A -> B whose 10 actions pay N(-0.1, 1), or A -> end.",
+    ),
+    "bandit": (
+        bandit,
+        "Sutton & Barto Fig. 2.2: the 10-armed testbed, q*(a) ~ N(0, 1) from seed.",
+    ),
+    "blackjack": (
+        blackjack,
+        "Sutton & Barto Ex. 5.1: blackjack, infinite deck, hit or stick.",
+    ),
+    "taxi": (
+        taxi,
+        "Gymnasium Taxi (Dietterich 2000): 500 states, tables read from Gymnasium.",
+    ),
     "short-corridor": (
         short_corridor,
         "Sutton & Barto Ex. 13.1: short corridor with switched actions, one "
@@ -99,7 +117,7 @@ def _registry() -> dict[str, _Entry]:
     if clash:  # pragma: no cover - a programming error caught by the tests
         msg = f"world names registered twice: {sorted(clash)}"
         raise RuntimeError(msg)
-    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES}
+    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES, **MAZE_ENTRIES}
     return {name: _Entry(fn, desc) for name, (fn, desc) in sorted(merged.items())}
 
 

@@ -1,0 +1,178 @@
+"""Shared pieces of the learners: argument checks, ε-greedy, scoring, progress."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from mdp import MDP, ImproperPolicyError, MDPError
+from mdp.checks import check_gamma, check_int, spawn_generators
+from mdp.types import BoolArray, FloatArray, IntArray
+
+
+def check_runs(runs: Any) -> int:
+    return 1 if runs is None else check_int(runs, "runs")
+
+
+def generators(seed: Any, runs: int) -> list[np.random.Generator]:
+    """One stream per run; run ``i`` of ``runs=k`` is the same for every ``k``."""
+    return spawn_generators(seed, runs)
+
+
+def learner_gamma(gamma: Any, env_gamma: float) -> float:
+    return env_gamma if gamma is None else check_gamma(gamma)
+
+
+def initial_table(x: Any, shape: tuple[int, ...], name: str) -> FloatArray:
+    """A scalar or an array of ``shape`` (per state or per pair), finite."""
+    if isinstance(x, (str, bytes, bool)):
+        msg = f"`{name}` must be a number or an array of shape {shape}; got {x!r}."
+        raise MDPError(msg)
+    try:
+        arr = np.array(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be a number or an array of shape {shape}; got {x!r}."
+        raise MDPError(msg) from exc
+    if arr.ndim != 0 and arr.shape != shape:
+        msg = f"`{name}` has shape {arr.shape}; expected a scalar or {shape}."
+        raise MDPError(msg)
+    if not np.isfinite(arr).all():
+        msg = f"`{name}` must be finite."
+        raise MDPError(msg)
+    return np.broadcast_to(arr, shape).copy()
+
+
+def eps_greedy(
+    q_rows: FloatArray,
+    avail: BoolArray | None,
+    eps: FloatArray,
+    u_explore: FloatArray,
+    u_pick: FloatArray,
+) -> IntArray:
+    """ε-greedy actions for rows ``q_rows [n, A]``; greedy ties uniformly at random.
+
+    With probability ``eps`` an available action uniformly at random, else a
+    maximiser of the row chosen uniformly among the tied ones; ``u_pick``
+    indexes either set (they are alternatives, so one uniform serves both).
+    """
+    ismax = q_rows == q_rows.max(axis=1)[:, None]
+    greedy = ismax.argmax(axis=1)  # the first maximiser: right unless tied
+    cnt = ismax.sum(axis=1)
+    tied = np.flatnonzero(cnt > 1)
+    if tied.size:  # the k-th maximiser, k = floor(u cnt), among the tied rows
+        k = (u_pick[tied] * cnt[tied]).astype(np.int64)
+        greedy[tied] = (ismax[tied].cumsum(axis=1) > k[:, None]).argmax(axis=1)
+    if avail is None:
+        rand = (u_pick * q_rows.shape[1]).astype(np.int64)
+    else:
+        k2 = (u_pick * avail.sum(axis=1)).astype(np.int64)
+        rand = (avail.cumsum(axis=1) > k2[:, None]).argmax(axis=1)
+    return np.where(u_explore < eps, rand, greedy)
+
+
+def random_argmax(q_rows: FloatArray, u: FloatArray) -> IntArray:
+    """A maximiser of each row, uniformly among ties (``u [n]`` uniforms)."""
+    ismax = q_rows == q_rows.max(axis=1)[:, None]
+    k = (u * ismax.sum(axis=1)).astype(np.int64)
+    return (ismax.cumsum(axis=1) > k[:, None]).argmax(axis=1)
+
+
+def greedy_matrix(Q: FloatArray) -> FloatArray:
+    """The greedy policy of ``Q [S, A]`` as ``pi [S, A]``, uniform over tied maximisers."""
+    ismax = Q == Q.max(axis=1, keepdims=True)
+    return ismax / ismax.sum(axis=1, keepdims=True)
+
+
+class Scorer:
+    """Distances to the exact answer on the MDP: ``Q*``, ``V*``, greedy values."""
+
+    def __init__(self, m: MDP) -> None:
+        from solvers import evaluate_policy, policy_iteration
+
+        self._evaluate = evaluate_policy
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = policy_iteration(m)
+        self.m = m
+        self.V_star = np.asarray(sol.V, dtype=np.float64)
+        self.Q_star = np.asarray(sol.Q, dtype=np.float64)
+        self.mask = np.asarray(m.action_mask, dtype=bool)
+        self.J_star = float(m.p0 @ self.V_star)
+        self._proper = None
+        if m.gamma == 1.0:
+            from mdp.episodic import proper_policy
+
+            try:
+                self._proper = np.eye(m.n_actions)[proper_policy(m)]
+            except MDPError:
+                self._proper = None
+
+    def q_error(self, Q: FloatArray) -> FloatArray:
+        """``||Q_i - Q*||_inf`` over available pairs, for ``Q [n, S, A]``."""
+        d = np.abs(Q[:, self.mask] - self.Q_star[self.mask])
+        return d.max(axis=1)
+
+    def greedy_value(self, Q: FloatArray) -> float:
+        """``J(pi) = p0 . V^pi`` of the tie-uniform greedy policy of ``Q [S, A]``."""
+        q = np.where(self.mask, Q, -np.inf)
+        pi = greedy_matrix(q)
+        if self._proper is not None:
+            # states the start cannot reach under pi do not change p0 . V^pi;
+            # give them a proper policy so that gamma = 1 evaluation is defined
+            far = ~self._reachable(pi)
+            pi[far] = self._proper[far]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                V: Any = self._evaluate(self.m, pi)
+        except ImproperPolicyError:
+            return float("nan")
+        return float(self.m.p0 @ V)
+
+    def _reachable(self, pi: FloatArray) -> BoolArray:
+        """States reachable from the support of ``p0`` under ``pi [S, A]``."""
+        m = self.m
+        S, A = m.n_states, m.n_actions
+        w = sp.diags(pi.ravel()) @ m.P  # rows s*A + a weighted by pi(a|s)
+        agg = sp.csr_array(
+            (np.ones(S * A), (np.repeat(np.arange(S), A), np.arange(S * A))),
+            shape=(S, S * A),
+        )
+        step = (agg @ w).T.tocsr()  # step[s', s] > 0 iff s -> s' possible
+        seen = m.p0 > 0
+        while True:
+            new = seen | (step @ seen.astype(np.float64) > 0)
+            if (new == seen).all():
+                return seen
+            seen = new
+
+
+class Progress:
+    """A status line on stderr about once a second (when enabled)."""
+
+    def __init__(self, name: str, enabled: bool) -> None:
+        self.name, self.enabled = name, bool(enabled)
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, text: str, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if force or now - self.last >= 1.0:
+            self.last = now
+            print(f"{self.name}: {text}  [{now - self.t0:.1f} s]", file=sys.stderr)
+
+
+def warn_truncated(n: int, max_steps: int, stacklevel: int = 3) -> None:
+    if n:
+        msg = (
+            f"{n} episode(s) were truncated (max_steps={max_steps} or the env's time "
+            "limit); truncation is not termination, so those steps still "
+            "bootstrap. Raise `max_steps` if episodes should end by termination."
+        )
+        warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel)

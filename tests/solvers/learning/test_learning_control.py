@@ -1,0 +1,233 @@
+"""Control learners: identities, seeds and runs, the generative view, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from learning_helpers import Noisy, episodic_random_mdp
+from scipy import stats
+
+from mdp import MDP, BatchSampler, MDPError
+from solvers import (
+    double_q_learning,
+    expected_sarsa,
+    policy_iteration,
+    q_learning,
+    sarsa,
+)
+from solvers.learning import schedules
+from worlds import make
+
+LEARNERS = [q_learning, sarsa, expected_sarsa, double_q_learning]
+
+
+@pytest.fixture(scope="module")
+def cliff():
+    return make("cliff-walking").mdp
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
+def test_single_run_is_run_zero_of_a_batch(cliff, learner):
+    # runs=None takes the plain-Python path (for the first three), runs=3 the
+    # numpy path; run 0 of a batch uses the same stream as a single run
+    a = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3)
+    b = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3, runs=3)
+    np.testing.assert_array_equal(a.Q, b.Q[0])
+    np.testing.assert_array_equal(a.episode_returns, b.episode_returns[0])
+    np.testing.assert_array_equal(a.policy, b.policy[0])
+    assert a.steps == b.steps[0]
+    assert b.Q.shape == (3, 48, 4) and b.episode_lengths.shape == (3, 60)
+    assert not np.array_equal(b.Q[1], b.Q[2])  # independent streams
+    c = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3, runs=3)
+    np.testing.assert_array_equal(b.Q, c.Q)  # same seed, same result
+    assert b.episode_lengths.sum(axis=1).tolist() == b.steps.tolist()
+    np.testing.assert_array_equal(a.visits, b.visits[0])
+    assert b.visits.sum(axis=(1, 2)).tolist() == b.steps.tolist()
+
+
+def test_reward_noise_single_and_batched_paths_agree():
+    m = episodic_random_mdp(4)
+    bs = BatchSampler(Noisy(m, 0.7))
+    a = q_learning(bs, episodes=50, alpha=0.3, epsilon=0.2, seed=1)
+    b = q_learning(bs, episodes=50, alpha=0.3, epsilon=0.2, seed=1, runs=2)
+    np.testing.assert_allclose(a.Q, b.Q[0], rtol=0, atol=1e-12)
+    assert a.q_error is None  # a bare sampler: nothing to score against
+
+
+def test_learners_use_only_the_generative_view(cliff, monkeypatch):
+    """With the sampler built, the MDP's tables are not touched again."""
+    bs = BatchSampler(cliff)
+    ref = [
+        f(cliff, episodes=20, alpha=0.5, epsilon=0.1, seed=0, runs=2) for f in LEARNERS
+    ]
+
+    def boom(self):
+        raise AssertionError("learner code read the MDP's tables")
+
+    for name in ("P", "r", "R_sas", "p0"):
+        monkeypatch.setattr(MDP, name, property(boom))
+    for f, r in zip(LEARNERS, ref, strict=True):
+        out = f(bs, episodes=20, alpha=0.5, epsilon=0.1, seed=0, runs=2)
+        np.testing.assert_array_equal(out.Q, r.Q)
+    out = sarsa(bs, episodes=20, alpha=0.5, epsilon=0.1, seed=0, n=3)
+    assert out.Q.shape == (48, 4)
+
+
+def test_expected_sarsa_with_epsilon_zero_is_q_learning(cliff):
+    for runs in (None, 3):
+        a = expected_sarsa(
+            cliff, episodes=30, alpha=0.5, epsilon=0.0, seed=2, runs=runs
+        )
+        b = q_learning(cliff, episodes=30, alpha=0.5, epsilon=0.0, seed=2, runs=runs)
+        np.testing.assert_array_equal(a.Q, b.Q)
+
+
+def test_n_step_sarsa_tail_updates_by_hand():
+    """A deterministic 3-state chain: the n-step returns are known."""
+    P = np.zeros((4, 1, 4))
+    P[0, 0, 1] = P[1, 0, 2] = P[2, 0, 3] = 1.0
+    m = MDP(P, R=[[1.0], [2.0], [4.0], [0.0]], gamma=0.5, p0=[1, 0, 0, 0], terminal=[3])
+    res = sarsa(m, episodes=1, alpha=1.0, epsilon=0.0, n=2, seed=0)
+    # alpha = 1: Q(s) = G_{s:s+2} with Q = 0 before: 1 + 0.5*2, 2 + 0.5*4, 4
+    np.testing.assert_allclose(res.Q[:3, 0], [2.0, 4.0, 4.0])
+    res = sarsa(m, episodes=2, alpha=1.0, epsilon=0.0, n=2, seed=0)
+    np.testing.assert_allclose(res.Q[:3, 0], [1 + 0.5 * 2 + 0.25 * 4, 4.0, 4.0])
+
+
+def test_runs_batch_has_the_statistics_of_single_runs(cliff):
+    k = 40
+    batch = q_learning(cliff, episodes=40, alpha=0.5, epsilon=0.1, seed=10, runs=k)
+    singles = [
+        q_learning(cliff, episodes=40, alpha=0.5, epsilon=0.1, seed=1000 + i)
+        for i in range(k)
+    ]
+    x = batch.episode_returns.mean(axis=1)
+    y = np.array([s.episode_returns.mean() for s in singles])
+    assert stats.ks_2samp(x, y).pvalue > 1e-3
+    assert stats.ttest_ind(x, y).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
+def test_convergence_to_q_star_robbins_monro_glie(learner):
+    """alpha = 1/n(s,a)^0.8, epsilon_k = 100/(100+k): ||Q - Q*|| < 0.5 in all runs.
+
+    Q* ranges over about [-2, 3] here; after 4000 episodes (~20k steps per
+    run) every one of 16 runs is within 0.5 (measured: 0.16 to 0.42 at the
+    worst run) and the mean error has fallen by at least a factor 2 since
+    episode 100.
+    """
+    m = episodic_random_mdp(0)
+    res = learner(
+        m,
+        episodes=4000,
+        alpha=schedules.polynomial(0.8),
+        epsilon=schedules.decaying(1.0, 100),
+        runs=16,
+        seed=1,
+    )
+    assert res.q_error.shape == (16, 4000)
+    assert res.q_error[:, -1].max() < 0.5
+    assert res.q_error[:, -1].mean() < res.q_error[:, 100].mean() / 2
+
+
+def test_visit_count_alpha_and_q_star_reference():
+    m = episodic_random_mdp(1)
+    res = q_learning(
+        m, episodes=300, alpha=schedules.visit_count(), epsilon=0.5, runs=4, seed=0
+    )
+    sol = policy_iteration(m)
+    np.testing.assert_allclose(res.V_star, sol.V)
+    assert res.info["alpha"].kind == "visits"
+
+
+def test_masks_are_respected():
+    w = make("gamblers-problem", goal=10)
+    m = w.mdp
+    assert not m.action_mask.all()
+
+    class Checked(BatchSampler):
+        def step_uniform(self, s, a, u, z=None):
+            assert self.action_mask[s, a].all(), "a masked action was taken"
+            return super().step_uniform(s, a, u, z)
+
+    for f in LEARNERS:
+        res = f(Checked(m), episodes=30, alpha=0.5, epsilon=0.5, runs=3, seed=0)
+        assert np.isneginf(res.Q[:, ~m.action_mask]).all()
+        assert m.action_mask[np.arange(m.n_states), res.policy].all()
+    res = q_learning(m, episodes=30, alpha=0.5, epsilon=0.5, seed=0)  # Python path
+    assert m.action_mask[np.arange(m.n_states), res.policy].all()
+
+
+def test_greedy_ties_are_broken_uniformly():
+    # one state, 4 tied actions, epsilon = 0: each first action ~ 1/4
+    P = np.zeros((2, 4, 2))
+    P[0, :, 1] = 1.0
+    m = MDP(P, R=np.zeros((2, 4)), gamma=1.0, p0=[1, 0], terminal=[1])
+    res = sarsa(m, episodes=1, alpha=0.1, epsilon=0.0, runs=4000, seed=0)
+    counts = np.bincount(res.policy[:, 0], minlength=4)
+    assert stats.chisquare(counts).pvalue > 1e-3
+
+
+def test_truncation_counts_and_warns_once(cliff):
+    with pytest.warns(RuntimeWarning, match=r"truncated") as rec:
+        res = sarsa(
+            cliff, episodes=5, alpha=0.5, epsilon=0.1, max_steps=3, seed=0, runs=2
+        )
+    assert len(rec) == 1
+    assert (res.truncated == 5).all() and (res.episode_lengths <= 3).all()
+
+
+def test_eval_every_greedy_value_and_regret(cliff):
+    res = q_learning(
+        cliff, episodes=200, alpha=0.5, epsilon=0.1, runs=3, seed=0, eval_every=50
+    )
+    assert res.eval_episodes.tolist() == [50, 100, 150, 200]
+    assert res.greedy_value.shape == res.regret.shape == (3, 4)
+    np.testing.assert_allclose(res.greedy_value[:, -1], -13.0)
+    np.testing.assert_allclose(res.regret[:, -1], 0.0, atol=1e-9)
+    fin = np.isfinite(res.regret)
+    assert (res.regret[fin] >= -1e-9).all()
+    assert np.isnan(res.greedy_value[~fin]).all()
+
+
+def test_gymnasium_env_runs_and_learns():
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("FrozenLake-v1", is_slippery=False)
+    res = q_learning(
+        env, episodes=300, alpha=0.5, epsilon=0.2, gamma=0.95, runs=3, seed=0
+    )
+    assert res.Q.shape == (3, 16, 4) and res.q_error is None
+    assert res.episode_returns[:, -100:].mean() > 0.5
+    from mdp import to_gymnasium
+
+    m = make("cliff-walking")
+    res = sarsa(to_gymnasium(m), episodes=30, alpha=0.5, epsilon=0.1, runs=2, seed=0)
+    assert res.episode_returns.shape == (2, 30) and res.gamma == 1.0
+    with pytest.raises(MDPError, match="eval_every"):
+        q_learning(env, episodes=3, alpha=0.5, epsilon=0.1, eval_every=1)
+
+
+def test_argument_errors(cliff):
+    kw = {"episodes": 3, "alpha": 0.5, "epsilon": 0.1}
+    with pytest.raises(MDPError, match=r"`alpha` must be in \(0, 1\]; got 0"):
+        q_learning(cliff, **{**kw, "alpha": 0})
+    with pytest.raises(MDPError, match=r"`alpha` must be in \(0, 1\]; got 1.5"):
+        q_learning(cliff, **{**kw, "alpha": 1.5})
+    with pytest.raises(MDPError, match=r"`epsilon` must be a number in \[0, 1\]"):
+        q_learning(cliff, **{**kw, "epsilon": 1.2})
+    with pytest.raises(MDPError, match=r"`episodes` must be an integer >= 1"):
+        q_learning(cliff, **{**kw, "episodes": 0})
+    with pytest.raises(MDPError, match=r"`runs` must be an integer >= 1"):
+        q_learning(cliff, **kw, runs=0)
+    with pytest.raises(MDPError, match=r"per-episode schedule for epsilon"):
+        q_learning(cliff, **{**kw, "alpha": schedules.decaying()})
+    with pytest.raises(MDPError, match=r"visit-count schedule"):
+        q_learning(cliff, **{**kw, "epsilon": schedules.visit_count()})
+    with pytest.raises(MDPError, match=r"`Q0` has shape \(3,\)"):
+        q_learning(cliff, **kw, Q0=[0, 1, 2])
+    with pytest.raises(MDPError, match=r"`env` must be an mdp.MDP"):
+        q_learning("cliff", **kw)
+    with pytest.raises(MDPError, match=r"`n` must be an integer >= 1"):
+        sarsa(cliff, **kw, n=0)
+    with pytest.raises(MDPError, match=r"`omega` must be in \(0.5, 1\]"):
+        schedules.polynomial(1.5)

@@ -1,0 +1,92 @@
+"""Learning pictures: structure (lines, bands, legend, log scales), not pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from solvers import expected_learning_curve, q_learning, sarsa, td_evaluation  # noqa: E402
+from worlds import make  # noqa: E402
+from worlds.plot.learning import (  # noqa: E402
+    GID_BAND,
+    GID_EXACT,
+    GID_MEAN,
+    error_curves,
+    learning_curves,
+    learning_figure,
+    visit_map,
+)
+
+
+@pytest.fixture
+def subplots():
+    fig, ax = plt.subplots()
+    yield fig, ax
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def cliff_results():
+    m = make("cliff-walking").mdp
+    kw = {
+        "episodes": 40,
+        "alpha": 0.5,
+        "epsilon": 0.1,
+        "runs": 4,
+        "seed": 0,
+        "eval_every": 20,
+    }
+    return {"Q-learning": q_learning(m, **kw), "Sarsa": sarsa(m, **kw)}
+
+
+def test_learning_curves_mean_band_legend(subplots, cliff_results):
+    _, ax = subplots
+    learning_curves(cliff_results, ax=ax, smooth=5)
+    lines = [ln for ln in ax.lines if ln.get_gid() == GID_MEAN]
+    assert len(lines) == 2 and lines[0].get_xdata().size == 36
+    mean = cliff_results["Q-learning"].episode_returns.mean(axis=0)
+    np.testing.assert_allclose(lines[0].get_ydata()[0], mean[:5].mean())
+    assert sum(c.get_gid() == GID_BAND for c in ax.collections) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Q-learning",
+        "Sarsa",
+    ]
+
+
+def test_error_curves_log_scale_and_exact(subplots):
+    _, ax = subplots
+    m = make("random-walk").mdp
+    res = td_evaluation(
+        m, [0] * 7, episodes=15, alpha=0.1, offline=True, runs=10, seed=0
+    )
+    mse = expected_learning_curve(m, [0] * 7, alpha=0.1, episodes=15)
+    error_curves({"TD": res}, exact={"exact": mse}, ax=ax)
+    assert ax.get_yscale() == "log"
+    (mean,) = [ln for ln in ax.lines if ln.get_gid() == GID_MEAN]
+    np.testing.assert_allclose(mean.get_ydata(), (res.rms_error**2).mean(axis=0))
+    (ex,) = [ln for ln in ax.lines if ln.get_gid() == GID_EXACT]
+    np.testing.assert_allclose(ex.get_ydata(), mse)
+
+
+def test_regret_curve_and_missing_field(subplots, cliff_results):
+    _, ax = subplots
+    error_curves(cliff_results, field="regret", ax=ax)
+    assert ax.get_yscale() == "symlog"
+    assert ax.lines[0].get_xdata().tolist() == [20, 40]
+    gym_like = type("R", (), {"q_error": None})()
+    with pytest.raises(ValueError, match="errors need the env to be an MDP"):
+        error_curves({"x": gym_like}, field="q_error", ax=ax)
+
+
+def test_visit_map_and_figure(subplots, cliff_results):
+    _, ax = subplots
+    w = make("cliff-walking")
+    visit_map(w, cliff_results["Sarsa"], ax=ax)
+    img = ax.images[0].get_array()
+    assert np.nansum(img) == cliff_results["Sarsa"].visits.sum()
+    fig = learning_figure(w, cliff_results, title="t")
+    assert len(fig.axes) >= 3
