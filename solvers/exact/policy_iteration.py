@@ -244,6 +244,14 @@ def policy_iteration(
             bound += f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
         elif status == Status.CONVERGED and err > tol:
             status = Status.BOUND
+    if status in (Status.CONVERGED, Status.BOUND):
+        # the returned policy follows the documented tie rule (greedy of Q
+        # within GREEDY_TIE_TOL, lowest index, towards termination when
+        # gamma = 1), as VI and LP do, rather than whichever tied action the
+        # improvement steps happened to keep (when that policy is proper)
+        tied = proper_greedy(m, Q, 10 * tol)
+        if g < 1.0 or improper_states(m, tied).size == 0:
+            pi = tied
     message = finish(
         status,
         k=k,

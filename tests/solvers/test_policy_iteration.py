@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from mdp import MDP, ImproperPolicyError, MDPError, PolicyError, bellman
 from mdp.episodic import proper_policy
+from mdp.policy import greedy
 from solvers import (
     evaluate_policy,
     modified_policy_iteration,
@@ -92,13 +93,17 @@ def test_ties_terminate_with_a_stable_policy(make, method):
 
 @pytest.mark.parametrize("method", EVAL_METHODS)
 def test_tied_actions_are_kept_not_swapped(method):
+    # improvement keeps a tied action (no cycling: either copy is stable), and
+    # the returned policy follows the documented tie rule whatever the start
     m = duplicated_actions()
     sol = policy_iteration(m, eval_method=method)
-    for start in (0, 1):  # either copy of the tied action is stable
+    np.testing.assert_array_equal(sol.policy, greedy(sol.Q))
+    for start in (0, 1):
         pi0 = np.where(sol.policy == 0, start, sol.policy)
         again = policy_iteration(m, pi0=pi0, eval_method=method)
-        np.testing.assert_array_equal(again.policy, pi0)
         assert again.iterations <= 2
+        assert again.info["policy_changes"][-1] == 0
+        np.testing.assert_array_equal(again.policy, sol.policy)
 
 
 # ---------------------------------------------------- iteration accounting
