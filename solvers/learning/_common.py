@@ -168,11 +168,17 @@ class Progress:
             print(f"{self.name}: {text}  [{now - self.t0:.1f} s]", file=sys.stderr)
 
 
-def warn_truncated(n: int, max_steps: int, stacklevel: int = 3) -> None:
+def warn_truncated(
+    n: int, max_steps: int, stacklevel: int = 3, bootstrap: bool = True
+) -> None:
     if n:
+        how = (
+            "truncation is not termination, so those steps still bootstrap"
+            if bootstrap
+            else "Monte Carlo cannot bootstrap, so their returns are cut short"
+        )
         msg = (
             f"{n} episode(s) were truncated (max_steps={max_steps} or the env's time "
-            "limit); truncation is not termination, so those steps still "
-            "bootstrap. Raise `max_steps` if episodes should end by termination."
+            f"limit); {how}. Raise `max_steps` if episodes should end by termination."
         )
         warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel)
