@@ -66,13 +66,28 @@ def _given(x: FloatArray | None) -> FloatArray:
     return x
 
 
-def q_from_v(m: MDP, V: npt.ArrayLike) -> FloatArray:
+def q_from_v(
+    m: MDP,
+    V: npt.ArrayLike,
+    *,
+    gamma: float | None = None,
+    validate: bool = True,
+) -> FloatArray:
     r"""The Bellman backup ``Q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V(s')``.
+
+    The one implementation of the backup outside the solvers' fused kernel
+    (every other ``r + gamma P V`` in mdpkit calls this).
 
     Parameters
     ----------
     m : MDP
     V : array_like (S,)
+    gamma : float, optional
+        The discount to use; default ``m.gamma`` (finite-horizon and
+        average-reward solvers pass their own).
+    validate : bool
+        Check ``V`` (shape, finite).  Solvers that have checked their
+        iterates pass ``False``; then non-finite ``V`` propagates.
 
     Returns
     -------
@@ -88,9 +103,10 @@ def q_from_v(m: MDP, V: npt.ArrayLike) -> FloatArray:
     array([[1.5, 2.5],
            [3.5, 4.5]])
     """
-    v = _check_v(m, V)
+    v = _check_v(m, V) if validate else np.asarray(V, dtype=np.float64)
+    g = m.gamma if gamma is None else gamma
     # Q(s,a) = r(s,a) + gamma * sum_s' P(s'|s,a) V(s')
-    Q = m.r_masked + m.gamma * (m.P @ v)
+    Q = m.r_masked + g * (m.P @ v)
     return Q.reshape(m.n_states, m.n_actions)
 
 

@@ -15,11 +15,16 @@ Bertsekas & Tsitsiklis 1991): with ``gamma = 1``
 * ``V*`` is the best value **over proper policies**, and the returned
   ``policy`` is proper.  Where a zero-reward cycle ties with the way out
   (stay put vs step into the goal at no cost), ties are broken towards
-  termination (:func:`proper_greedy`).  Where a cycle is strictly better
-  than every way out (a positive-reward loop), the supremum over all
-  policies is not attained by any episode that ends: the solvers say so
-  (see each solver's docstring) rather than return a non-terminating policy
-  as optimal.
+  termination (:func:`proper_greedy`).  Where a zero-reward cycle is better
+  than every way out (stay put for free instead of paying to finish), the
+  supremum over all policies is attained only by never terminating; ``V*``
+  is still the best *proper* value, which is what every solver returns
+  (value iteration finds the supremum first and finishes with policy
+  iteration over proper policies).
+* Where a cycle of non-terminal states has positive total reward, the
+  supremum is ``+inf``: every solver raises :class:`MDPError` with the one
+  message :data:`POSITIVE_CYCLE_MESSAGE` rather than return a terminating
+  policy as optimal.
 
 Examples
 --------
@@ -51,6 +56,7 @@ from .types import FloatArray, IntArray
 
 __all__ = [
     "NO_TERMINAL_MESSAGE",
+    "POSITIVE_CYCLE_MESSAGE",
     "improper_states",
     "check_proper",
     "require_proper_policy",
@@ -63,6 +69,16 @@ NO_TERMINAL_MESSAGE = (
     "gamma = 1 and the MDP has no terminal states, so returns never end and "
     "values are infinite or undefined. Use gamma < 1, add terminal states, or "
     "solvers.relative_value_iteration for the average reward."
+)
+
+
+#: The one message for "gamma = 1 and a cycle pays forever" (``{where}``: the
+#: states of such a cycle, or empty).
+POSITIVE_CYCLE_MESSAGE = (
+    "with gamma = 1 a policy that never terminates collects positive reward "
+    "forever (a cycle of non-terminal states with positive total reward{where}), "
+    "so V* is +inf and no terminating policy is optimal. Use gamma < 1, or make "
+    "such cycles end in a terminal state."
 )
 
 

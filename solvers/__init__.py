@@ -93,3 +93,32 @@ __all__ = [
     "state_occupancy",
     "state_action_occupancy",
 ]
+
+# planning with a model (issue 8): MPC, MCTS, expert iteration, model learning, Dyna
+from .planning import (  # noqa: E402
+    EpisodeResult,
+    ExpertIterationResult,
+    MCTSResult,
+    ModelEstimate,
+    MPCResult,
+    dyna_q,
+    estimate_model,
+    expert_iteration,
+    mcts,
+    mcts_episode,
+    mpc,
+)
+
+__all__ += [
+    "mpc",
+    "MPCResult",
+    "mcts",
+    "mcts_episode",
+    "MCTSResult",
+    "EpisodeResult",
+    "estimate_model",
+    "ModelEstimate",
+    "dyna_q",
+    "expert_iteration",
+    "ExpertIterationResult",
+]

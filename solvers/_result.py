@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,7 +25,9 @@ def _short(value: Any) -> str:
 class _ShortRepr:
     def __repr__(self) -> str:
         parts = [
-            f"{f.name}={_short(getattr(self, f.name))}" for f in fields(self) if f.repr
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in fields(cast(Any, self))  # a mixin of dataclasses only
+            if f.repr
         ]
         return f"{type(self).__name__}(" + ", ".join(parts) + ")"
 
@@ -57,7 +58,7 @@ class SolverResult(_ShortRepr):
     method : str
         Which algorithm (and variant) produced the result.
     message : str
-        Why it stopped.
+        Why it stopped: the canned text of ``status`` (``solvers._status``).
     error_bound : float
         A guaranteed bound on ``||V - V*||_inf`` (``nan`` where none is known,
         e.g. ``gamma = 1``).
@@ -65,6 +66,12 @@ class SolverResult(_ShortRepr):
         Which bound ``error_bound`` comes from.
     info : dict
         Family-specific details (evaluation methods used, ...).
+    status : str
+        Why it stopped, as a key: ``"converged"``, ``"max_iter"``,
+        ``"callback"``, ``"non_finite"`` (inf or NaN values: the rewards
+        overflow float64), ``"bound"`` (stable, but the certified bound is
+        above ``tol``), ``"checks"`` / ``"backend"`` (the LP's checks or
+        HiGHS failed).
     """
 
     V: FloatArray
@@ -79,6 +86,7 @@ class SolverResult(_ShortRepr):
     error_bound: float = float("nan")
     bound: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    status: str = "converged"
 
 
 @dataclass(frozen=True, repr=False)
@@ -145,10 +153,3 @@ class AverageRewardResult(SolverResult):
     gain: float = float("nan")
     bias: FloatArray = field(default_factory=lambda: np.zeros(0))
     gain_bounds: tuple[float, float] = (float("nan"), float("nan"))
-
-
-def warn_not_converged(method: str, max_iter: int, detail: str) -> str:
-    """Issue the standard max_iter warning and return the message."""
-    msg = f"{method} stopped at max_iter={max_iter} before meeting its tolerance ({detail})."
-    warnings.warn(msg, RuntimeWarning, stacklevel=3)
-    return msg

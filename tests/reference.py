@@ -19,6 +19,8 @@ __all__ = [
     "dense_policy_value",
     "all_deterministic_policies",
     "brute_force_optimum",
+    "proper_policies",
+    "brute_force_proper_optimum",
 ]
 
 
@@ -89,3 +91,37 @@ def brute_force_optimum(m: MDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     V_star = V_all.max(axis=0)
     Q_star = np.where(m.action_mask, r + m.gamma * P @ V_star, -np.inf)
     return V_star, Q_star, V_all
+
+
+def proper_policies(m: MDP) -> np.ndarray:
+    """Which deterministic policies of :func:`all_deterministic_policies` are
+    proper: from every state a terminal state is reached with positive
+    probability (hence with probability 1), by ``S`` boolean matrix steps."""
+    P, _ = dense(m)
+    S = m.n_states
+    pols = all_deterministic_policies(m)
+    G = P[np.arange(S), pols] > 0  # [n, S, S]
+    reach = np.broadcast_to(m.terminal, (len(pols), S)).copy()
+    for _ in range(S):
+        reach |= np.einsum("nst,nt->ns", G, reach)
+    return reach.all(axis=1)
+
+
+def brute_force_proper_optimum(m: MDP) -> tuple[np.ndarray, np.ndarray]:
+    """``gamma = 1``: the best value over **proper** deterministic policies.
+
+    Returns ``(V_hat, V_all)``: ``V_hat(s) = max`` over proper policies of
+    ``V^pi(s)`` (a single proper policy attains it in every state when no
+    cycle has positive reward), and ``V^pi`` of every proper policy.
+    """
+    P, r = dense(m)
+    S = m.n_states
+    pols = all_deterministic_policies(m)[proper_policies(m)]
+    live = ~m.terminal
+    V_all = np.zeros((len(pols), S))
+    if live.any() and len(pols):
+        P_pi = P[np.arange(S), pols][:, live][:, :, live]
+        r_pi = r[np.arange(S), pols][:, live]
+        M = np.eye(live.sum()) - P_pi
+        V_all[:, live] = np.linalg.solve(M, r_pi[..., None])[..., 0]
+    return V_all.max(axis=0), V_all

@@ -36,6 +36,7 @@ from .classics import (
 )
 from .corridor import short_corridor
 from .grid.classics import GRID_ENTRIES
+from .grid.mazes import MAZE_ENTRIES
 from .learning_worlds import bandit, blackjack, maximization_bias, taxi
 
 __all__ = [
@@ -116,7 +117,7 @@ def _registry() -> dict[str, _Entry]:
     if clash:  # pragma: no cover - a programming error caught by the tests
         msg = f"world names registered twice: {sorted(clash)}"
         raise RuntimeError(msg)
-    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES}
+    merged = {**GRID_ENTRIES, **_CLASSIC_ENTRIES, **MAZE_ENTRIES}
     return {name: _Entry(fn, desc) for name, (fn, desc) in sorted(merged.items())}
 
 

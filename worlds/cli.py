@@ -9,6 +9,7 @@
     mdpkit check NAME | ...                      exit 1 if an identity fails
     mdpkit graph NAME | ... --out FILE.png       the transition graph
     mdpkit save NAME | ... --out FILE.npz        export the MDP tables
+    mdpkit plan NAME --method mcts|mpc           run a planner as the agent
     mdpkit learn NAME --method q-learning ...    learn from samples, score exactly
 
 ``--param key=value`` (repeatable) passes parameters to a catalogue world.
@@ -463,7 +464,16 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("save", help="write the MDP tables to an .npz file")
     target(sp)
     sp.add_argument("--out", "-o", required=True, metavar="FILE.npz")
+    from .cli_plan import add_plan_parser  # planning (issue 8)
+
+    add_plan_parser(sub, target)
     return p
+
+
+def _plan(args: argparse.Namespace, load: Any) -> int:
+    from .cli_plan import run_plan
+
+    return run_plan(args, load)
 
 
 def _cli_learn_run(args: argparse.Namespace, *helpers: Any) -> int:
@@ -506,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": lambda a: _cmd_solve(a, check_only=True),
         "graph": _cmd_graph,
         "save": _cmd_save,
+        "plan": lambda a: _plan(a, _load_target),
         "learn": lambda a: _cli_learn_run(a, _load_target, _grid_text, is_grid_world),
         "gradient": _cmd_gradient,
     }

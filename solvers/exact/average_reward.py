@@ -61,12 +61,14 @@ from typing import Any
 import numpy as np
 
 from mdp import MDP, MDPError
+from mdp.bellman import q_from_v
+from mdp.checks import check_state, format_states
 from mdp.graph import closed_classes
 from mdp.types import IntArray
 
 from .._iv import check_max_iter, check_mdp, check_tol
-from .._result import AverageRewardResult, warn_not_converged
-from .._status import Progress
+from .._result import AverageRewardResult
+from .._status import BOUNDS, Progress, Status, all_finite, finish
 
 __all__ = ["relative_value_iteration"]
 
@@ -85,8 +87,8 @@ def relative_value_iteration(
     Parameters
     ----------
     m : MDP
-        ``m.gamma`` is ignored.  Must have a single closed communicating class
-        (terminal states count as closed classes of their own).
+        ``m.gamma`` is ignored.  Must have no terminal states and a single
+        closed communicating class.
     tol : float
         Stop when ``max(T~h - h) - min(T~h - h) <= tol``; then
         ``|gain - g*| <= tol / 2``.
@@ -118,7 +120,10 @@ def relative_value_iteration(
     Raises
     ------
     MDPError
-        If the graph of all available transitions has two or more closed
+        If the MDP has terminal states (an episode that ends earns 0 per step
+        forever after, so the gain depends on the start state; the message
+        says what to use instead), if the graph of all available transitions
+        has two or more closed
         communicating classes (then every policy's chain has at least two
         recurrent classes and ``g*`` depends on the start: the message names
         a state of each class), or ``ref_state``/``tau`` is invalid.
@@ -135,9 +140,10 @@ def relative_value_iteration(
     The backup on the transformed MDP is
     ``(T~h)(s) = max_a [r(s,a) + tau sum_s' P(s'|s,a) h(s')] + (1 - tau) h(s)``;
     the gain maps back unchanged and the bias as ``h = tau h~`` (derivation in
-    the module docstring).  Unichain: an MDP whose only closed class is a
-    terminal state reached with probability 1 has ``g* = 0``, and then
-    ``h(s) - h(terminal)`` is the expected total reward from ``s``.  The
+    the module docstring).  Terminal states are refused rather than solved:
+    the average reward of a terminating policy is 0, while a policy that
+    loops forever can earn more per step, so the answer would depend on the
+    start state and plain RVI converges slowly to a wrong constant.  The
     single-closed-class test is necessary, not sufficient: a state outside the
     closed class with a rewarding self-loop can make ``g*`` state-dependent,
     which shows up as non-convergence and the multichain warning.
@@ -160,28 +166,31 @@ def relative_value_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
-    S, A = m.n_states, m.n_actions
-    ref = _check_ref_state(ref_state, S)
+    S = m.n_states
+    ref = check_state(ref_state, S, "ref_state")
     tau = _check_tau(tau)
+    _check_no_terminal(m)
     _check_single_closed_class(m)
     progress = Progress("relative_value_iteration", verbose)
 
-    P, r = m.P, m.r_masked
     h = np.zeros(S)  # h~, the bias of the transformed MDP
     res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
     lo = hi = float("nan")
-    status = "max_iter"
+    status = Status.MAX_ITER
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
         # (T~h)(s) = max_a [r(s,a) + tau sum_s' P(s'|s,a) h(s')] + (1 - tau) h(s)
-        Th = (r + tau * (P @ h)).reshape(S, A).max(axis=1) + (1.0 - tau) * h
+        Th = q_from_v(m, h, gamma=tau, validate=False).max(axis=1) + (1.0 - tau) * h
         d = Th - h
         lo, hi = float(d.min()), float(d.max())
         res.append(hi - lo)
         # h_{k+1} = T~h_k - (T~h_k)(ref)
         h = Th - Th[ref]
+        if not all_finite(lo, hi):
+            status = Status.NON_FINITE
+            break
         if hi - lo <= tol:
-            status = "converged"
+            status = Status.CONVERGED
             break
         progress(
             f"sweep {k}, span(Th - h) = {hi - lo:.3e}, gain in [{lo:.6g}, {hi:.6g}]"
@@ -189,19 +198,23 @@ def relative_value_iteration(
     gain = (lo + hi) / 2.0
     bias = tau * h  # h = tau h~
     # Q(s,a) = r(s,a) - g + sum_s' P(s'|s,a) h(s')
-    Q = (r - gain + P @ bias).reshape(S, A)
+    Q = q_from_v(m, bias, gamma=1.0, validate=False) - gain
     policy = np.argmax(Q, axis=1).astype(np.intp)
-    if status == "max_iter":
-        message = warn_not_converged(
-            "relative_value_iteration",
-            max_iter,
+    message = finish(
+        status,
+        k=k,
+        unit="sweep(s)",
+        bound=BOUNDS["odoni"],
+        method="relative_value_iteration",
+        max_iter=max_iter,
+        detail=(
             f"span(Th - h) = {hi - lo:.3g}; the MDP may be multichain or periodic "
-            f"(try tau < 1)",
-        )
-    else:
-        message = f"converged: span(Th - h) <= tol after {k} sweeps"
+            f"(try tau < 1)"
+        ),
+        rmax=float(np.abs(m.r).max()),
+    )
     n_rec = _recurrent_classes(m, policy)
-    if n_rec > 1:
+    if n_rec > 1 and status != Status.NON_FINITE:
         warnings.warn(
             f"the greedy policy's Markov chain has {n_rec} recurrent classes "
             f"(multichain): the reported gain {gain:.6g} need not be its average "
@@ -215,15 +228,16 @@ def relative_value_iteration(
         V=bias,
         Q=Q,
         policy=policy,
-        converged=status == "converged",
+        converged=status == Status.CONVERGED,
         iterations=k,
         residuals=np.asarray(res),
         elapsed=time.perf_counter() - t0,
         method=f"relative_value_iteration (tau={tau:g})",
         message=message,
         error_bound=(hi - lo) / 2.0,
-        bound="Odoni bounds: |gain - g*| <= (max(Th - h) - min(Th - h)) / 2",
+        bound=BOUNDS["odoni"],
         info={"recurrent_classes": n_rec, "tau": tau, "ref_state": ref},
+        status=status.value,
         gain=gain,
         bias=bias,
         gain_bounds=(lo, hi),
@@ -231,17 +245,6 @@ def relative_value_iteration(
 
 
 # ----------------------------------------------------------------- helpers
-def _check_ref_state(ref_state: Any, S: int) -> int:
-    ok = isinstance(ref_state, (int, np.integer)) and not isinstance(ref_state, bool)
-    if not ok or not 0 <= int(ref_state) < S:
-        msg = (
-            f"`ref_state` must be a state index in 0..{S - 1} (the state whose "
-            f"bias is pinned to 0); got {ref_state!r}."
-        )
-        raise MDPError(msg)
-    return int(ref_state)
-
-
 def _check_tau(tau: Any) -> float:
     try:
         t = float(tau)
@@ -255,6 +258,25 @@ def _check_tau(tau: Any) -> float:
         )
         raise MDPError(msg)
     return t
+
+
+#: Why relative value iteration refuses terminal states, and what to do.
+TERMINAL_MESSAGE = (
+    "relative_value_iteration: the MDP has terminal states ({where}). Once an "
+    "episode ends its reward per step is 0 forever, so every terminal state is "
+    "a closed class of its own and the optimal gain depends on the start state "
+    "(the MDP is multichain: a policy that avoids termination can earn more per "
+    "step). For the total reward of an episode use value_iteration or "
+    "policy_iteration with gamma = 1; for the reward per step of repeated "
+    "episodes, send the transitions into terminal states back to the start "
+    "states (a restart) and drop `terminal=`."
+)
+
+
+def _check_no_terminal(m: MDP) -> None:
+    if m.terminal.any():
+        msg = TERMINAL_MESSAGE.format(where=format_states(np.flatnonzero(m.terminal)))
+        raise MDPError(msg)
 
 
 def _check_single_closed_class(m: MDP) -> None:

@@ -22,6 +22,9 @@ left out of the system.  Then
 
 from __future__ import annotations
 
+from typing import Any, Literal, overload
+
+import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP
@@ -31,10 +34,31 @@ from mdp.linear import SolveInfo, solve_policy_value
 from mdp.types import FloatArray
 
 from .._iv import check_mdp, check_tol
+from .._status import Status, all_finite, finish
 
 __all__ = ["evaluate_policy", "q_values", "advantage", "expected_return"]
 
 
+@overload
+def evaluate_policy(
+    m: MDP,
+    pi: npt.ArrayLike,
+    *,
+    method: str = ...,
+    tol: float = ...,
+    V0: npt.ArrayLike | None = ...,
+    return_info: Literal[False] = ...,
+) -> FloatArray: ...
+@overload
+def evaluate_policy(
+    m: MDP,
+    pi: npt.ArrayLike,
+    *,
+    method: str = ...,
+    tol: float = ...,
+    V0: npt.ArrayLike | None = ...,
+    return_info: Literal[True],
+) -> tuple[FloatArray, SolveInfo]: ...
 def evaluate_policy(
     m: MDP,
     pi: npt.ArrayLike,
@@ -51,20 +75,23 @@ def evaluate_policy(
     m : MDP
     pi : int [S] or float [S, A]
         Deterministic or stochastic policy.
-    method : {"auto", "direct", "krylov", "iterative"}
+    method : {"auto", "dense", "direct", "krylov", "iterative"}
+        ``dense``: LAPACK LU of the dense ``n x n`` system, exact to round-off.
         ``direct``: sparse LU (SuperLU, COLAMD ordering), exact to round-off.
         ``krylov``: BiCGSTAB (GMRES(20) as fallback) on ``I - gamma P_pi``,
         which needs only mat-vecs.
         ``iterative``: successive approximation ``V <- r_pi + gamma P_pi V``.
-        ``auto`` picks ``direct`` for small systems (at most 3000 unknowns) or
-        banded ones (``n * bandwidth <= 3e7`` and ``n * bandwidth^2 <= 1e10``,
-        e.g. gridworlds in row-major order) and ``krylov`` otherwise, where LU
-        fill-in would explode (on a random Garnet graph with ``S = 1e4``, LU
-        takes ~40 s and 34M fill); a Krylov solve that has not met its target
-        after 100 BiCGSTAB steps (slow mixing, ``gamma`` near 1, e.g. a
-        400x400 open grid) falls back to sparse LU.  The choice is reported
-        with ``return_info=True``; an explicit ``krylov`` that misses ``tol``
-        warns.
+        ``auto`` (:func:`mdp.linear.choose_method`, a cost model measured in
+        ``benchmarks/README.md``) picks ``dense`` for small systems (at most
+        400 unknowns), ``direct`` for banded ones (``n * bandwidth <= 3e7``
+        and ``n * bandwidth^2 <= 1e10``, e.g. gridworlds in row-major order)
+        and ``krylov`` otherwise, where LU fill-in would explode (on a random
+        Garnet graph a sparse LU takes 25 ms at ``S = 1000`` and ~40 s at
+        ``S = 1e4``, Krylov about 1 ms and 5 ms); a Krylov solve that has not
+        met its target after 100 BiCGSTAB steps (slow mixing, ``gamma`` near
+        1, e.g. a 400x400 open grid) falls back to LU (dense up to 4000
+        unknowns).  The choice is reported with ``return_info=True``; an
+        explicit ``krylov`` that misses ``tol`` warns.
     tol : float
         For ``krylov`` and ``iterative`` with ``gamma < 1``: the result
         satisfies ``||V - V^pi||_inf <= tol`` (the residual is driven below
@@ -113,6 +140,14 @@ def evaluate_policy(
         tol=tol,
         V0=None if V0 is None else state_vector(m, V0, "V0"),
     )
+    if not all_finite(V):
+        finish(
+            Status.NON_FINITE,
+            method="evaluate_policy",
+            k=info.iterations,
+            unit="iteration(s)",
+            rmax=float(np.abs(m.r).max()),
+        )
     return (V, info) if return_info else V
 
 
@@ -133,7 +168,7 @@ def q_values(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [10.,  1.]])
     """
-    return q_from_v(m, evaluate_policy(m, pi, **kwargs))
+    return q_from_v(m, _value(m, pi, kwargs))
 
 
 def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
@@ -153,7 +188,7 @@ def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [ 0., -9.]])
     """
-    V = evaluate_policy(m, pi, **kwargs)
+    V = _value(m, pi, kwargs)
     return q_from_v(m, V) - V[:, None]
 
 
@@ -170,4 +205,12 @@ def expected_return(m: MDP, pi: npt.ArrayLike, **kwargs) -> float:
     >>> round(expected_return(m, [1, 0]), 6)
     9.0
     """
-    return float(m.p0 @ evaluate_policy(m, pi, **kwargs))
+    return float(m.p0 @ _value(m, pi, kwargs))
+
+
+def _value(m: MDP, pi: npt.ArrayLike, kwargs: dict[str, Any]) -> FloatArray:
+    """``V^pi`` for the helpers above (``return_info`` is not theirs to pass)."""
+    if kwargs.get("return_info"):
+        msg = "`return_info` is an option of evaluate_policy only."
+        raise TypeError(msg)
+    return evaluate_policy(m, pi, **kwargs)

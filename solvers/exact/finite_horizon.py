@@ -31,12 +31,14 @@ import numpy as np
 import numpy.typing as npt
 
 from mdp import MDP, MDPError, PolicyError
+from mdp.bellman import q_from_v, v_from_q
 from mdp.checks import check_gamma, state_vector
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray
 
-from .._iv import check_mdp
+from .._iv import check_horizon, check_mdp
 from .._result import FiniteHorizonResult
+from .._status import Status, all_finite, finish
 
 __all__ = ["backward_induction", "evaluate_finite_horizon"]
 
@@ -104,17 +106,19 @@ def backward_induction(
     """
     t0 = time.perf_counter()
     m = check_mdp(m)
-    H = _check_horizon(horizon)
+    H = check_horizon(horizon)
     g = _check_gamma(m, gamma)
     V_H = _terminal_values(m, terminal_values)
     S, A = m.n_states, m.n_actions
     V = np.empty((H + 1, S))
     Q = np.empty((H, S, A))
     V[H] = V_H
-    for t in range(H - 1, -1, -1):
-        # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')
-        Q[t] = (m.r_masked + g * (m.P @ V[t + 1])).reshape(S, A)
-        V[t] = Q[t].max(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        for t in range(H - 1, -1, -1):
+            # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')
+            Q[t] = q_from_v(m, V[t + 1], gamma=g, validate=False)
+            V[t] = Q[t].max(axis=1)
+    _check_finite(m, V, H, "backward_induction")
     policy = np.argmax(Q, axis=2).astype(np.intp)
     return FiniteHorizonResult(
         V=V, Q=Q, policy=policy, horizon=H, elapsed=time.perf_counter() - t0
@@ -123,7 +127,7 @@ def backward_induction(
 
 def evaluate_finite_horizon(
     m: MDP,
-    policy: npt.ArrayLike,
+    pi: npt.ArrayLike,
     horizon: int,
     *,
     terminal_values: npt.ArrayLike | None = None,
@@ -139,7 +143,7 @@ def evaluate_finite_horizon(
     Parameters
     ----------
     m : MDP
-    policy : array_like
+    pi : array_like
         One of: a stationary policy, ``int [S]`` or ``float [S, A]``; or a
         time-indexed one, an **integer** array ``[H, S]`` (``policy[t, s]`` is
         the action at time ``t``) or a float array ``[H, S, A]``.  A 2-D array
@@ -183,30 +187,33 @@ def evaluate_finite_horizon(
     array([6., 9.])
     """
     m = check_mdp(m)
-    H = _check_horizon(horizon)
+    H = check_horizon(horizon)
     g = _check_gamma(m, gamma)
     V_H = _terminal_values(m, terminal_values)
-    pi_t = _time_indexed(m, policy, H)  # [H, S, A]
-    S, A = m.n_states, m.n_actions
-    V = np.empty((H + 1, S))
+    pi_t = _time_indexed(m, pi, H)  # [H, S, A]
+    V = np.empty((H + 1, m.n_states))
     V[H] = V_H
-    for t in range(H - 1, -1, -1):
-        # V_t(s) = sum_a pi_t(a|s) [r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')]
-        q = m.r + g * (m.P @ V[t + 1]).reshape(S, A)
-        V[t] = (pi_t[t] * q).sum(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        for t in range(H - 1, -1, -1):
+            # V_t(s) = sum_a pi_t(a|s) [r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s')]
+            Q_t = q_from_v(m, V[t + 1], gamma=g, validate=False)
+            V[t] = v_from_q(Q_t, pi_t[t])
+    _check_finite(m, V, H, "evaluate_finite_horizon")
     return V
 
 
 # ----------------------------------------------------------------- helpers
-def _check_horizon(horizon: Any) -> int:
-    ok = isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool)
-    if not ok or int(horizon) < 0:
-        msg = (
-            f"`horizon` must be a non-negative integer (the number of decisions "
-            f"H); got {horizon!r}."
+def _check_finite(m: MDP, V: FloatArray, H: int, method: str) -> None:
+    """Warn (the canned non-finite message) if the values overflowed."""
+    if not all_finite(V):
+        finish(
+            Status.NON_FINITE,
+            stacklevel=4,
+            method=method,
+            k=H,
+            unit="step(s)",
+            rmax=float(np.abs(m.r).max()),
         )
-        raise MDPError(msg)
-    return int(horizon)
 
 
 def _check_gamma(m: MDP, gamma: Any) -> float:
@@ -219,25 +226,24 @@ def _terminal_values(m: MDP, terminal_values: Any) -> FloatArray:
     return state_vector(m, terminal_values, "terminal_values", zero_on_terminal=True)
 
 
-def _time_indexed(m: MDP, policy: Any, H: int) -> FloatArray:
+def _time_indexed(m: MDP, pi: Any, H: int) -> FloatArray:
     """Any accepted policy layout as a validated float array ``[H, S, A]``."""
     S, A = m.n_states, m.n_actions
-    arr = np.asarray(policy)
+    arr = np.asarray(pi)
     stationary = arr.ndim == 1 or (
         arr.ndim == 2 and not np.issubdtype(arr.dtype, np.integer)
     )
     if stationary:
-        pi = to_matrix(check_policy(m, arr), A)
-        return np.broadcast_to(pi, (H, S, A))
+        return np.broadcast_to(to_matrix(check_policy(m, arr), A), (H, S, A))
     if arr.ndim not in (2, 3):
         msg = (
-            f"`policy` has shape {arr.shape}; expected a stationary int [S] or "
+            f"`pi` has shape {arr.shape}; expected a stationary int [S] or "
             f"float [S, A] policy, or a time-indexed int [H, S] or float [H, S, A] one."
         )
         raise MDPError(msg)
     if arr.shape[0] != H:
         msg = (
-            f"time-indexed `policy` has {arr.shape[0]} time steps (shape "
+            f"time-indexed `pi` has {arr.shape[0]} time steps (shape "
             f"{arr.shape}) but `horizon` is {H}; give one row per decision "
             f"t = 0..H-1."
         )
@@ -247,6 +253,6 @@ def _time_indexed(m: MDP, policy: Any, H: int) -> FloatArray:
         try:
             out[t] = to_matrix(check_policy(m, arr[t]), A)
         except PolicyError as exc:
-            msg = f"`policy` at time t={t}: {exc}"
+            msg = f"`pi` at time t={t}: {exc}"
             raise PolicyError(msg) from exc
     return out

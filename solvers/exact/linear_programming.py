@@ -37,26 +37,27 @@ sequential decisions", Management Science 6 (1960).  Bertsekas & Tsitsiklis,
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from mdp import MDP, ImproperPolicyError, MDPError
-from mdp.bellman import q_from_v
+from mdp import MDP, MDPError
 from mdp.episodic import proper_greedy, require_proper_policy
 from mdp.linear import solve_policy_value
 from mdp.types import FloatArray
 
 from .._iv import check_mdp
 from .._result import LPResult
-from .._status import Progress
+from .._status import BOUNDS, Progress, Status, all_finite, finish
+from ._bounds import backup, bellman_residual, polish_undiscounted, positive_cycle_error
 
 __all__ = ["linear_programming"]
 
 _METHODS = ("highs", "highs-ds", "highs-ipm")
+#: HiGHS treats coefficients of this size or more as infinite.
+HIGHS_INF = 1e20
 #: Relative tolerance of the strong-duality and flow-constraint checks.
 CHECK_RTOL = 1e-6
 
@@ -117,7 +118,8 @@ def linear_programming(
         cannot reach one under any actions (no proper policy: ``V*`` is
         undefined there); if the LP is infeasible (with ``gamma = 1``: a
         policy that never terminates collects positive reward forever, so
-        ``V* = +inf``); or if ``method`` is unknown.
+        ``V* = +inf``; the message is the one every solver gives); or if
+        ``method`` is unknown.
     RuntimeError
         If HiGHS stops without a solution (an iteration or time limit set in
         ``options``, or numerical trouble).  With ``gamma < 1``, or with
@@ -145,10 +147,12 @@ def linear_programming(
     **gamma = 1.** For a stochastic shortest path problem in which a proper
     policy exists, every feasible ``V`` is ``>= V^mu`` for a proper ``mu``,
     so the LP is bounded; it is infeasible exactly when some improper policy
-    has a cycle with positive reward.  Its solution is the least ``V`` with
-    ``V >= T* V``: when an improper policy has a zero-reward cycle this is
-    the best value of a *terminating* policy, and the greedy policy may still
-    pick the cycle on ties.
+    has a cycle with positive reward (then the one message of
+    :data:`mdp.episodic.POSITIVE_CYCLE_MESSAGE` is raised).  Its solution is
+    the least ``V`` with ``V >= T* V``, the best value of a *proper* policy
+    (the convention of :mod:`mdp.episodic`, shared by every solver); with
+    ``polish`` it is finished by exact policy iteration over proper policies,
+    so the returned policy terminates even where a zero-reward loop ties.
 
     Accuracy: HiGHS's feasibility tolerances are about ``1e-7``, so ``V`` is
     typically within ``1e-8 / (1 - gamma)`` of ``V*``; ``error_bound`` gives
@@ -189,6 +193,15 @@ def linear_programming(
             f"`method` must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
         )
         raise MDPError(msg)
+    rmax = float(np.abs(m.r).max()) if m.r.size else 0.0
+    if rmax >= HIGHS_INF:
+        msg = (
+            f"linear_programming: rewards up to {rmax:.3g} are beyond HiGHS's "
+            f"infinity ({HIGHS_INF:g}), so the LP cannot be posed. Rescale the "
+            f"rewards (e.g. divide them by max|r|), or use value_iteration or "
+            f"policy_iteration."
+        )
+        raise MDPError(msg)
     opts = dict(options or {})
     opts.setdefault("disp", bool(verbose))
     progress = Progress("linear_programming", verbose)
@@ -202,7 +215,7 @@ def linear_programming(
     occupancy = np.zeros((S, A))
     info: dict[str, Any] = {"n_lps": 0, "weights": "p0"}
     iterations = 0
-    status, message = 0, "no non-terminal states: V = 0"
+    status, message = 0, ""
     if n:
         A_ub, b_ub, rows = _constraints(m, live)
         c = m.p0[live]
@@ -232,7 +245,8 @@ def linear_programming(
         flow_residual = 0.0
         d = np.zeros(0)
 
-    Q = q_from_v(m, V)
+    finite = all_finite(V)
+    Q = backup(m, V)
     objective = float(m.p0 @ V)
     dual_objective = float(occupancy.ravel() @ m.r.ravel())
     gap = abs(objective - dual_objective)
@@ -247,58 +261,68 @@ def linear_programming(
         status=int(status),
         highs_message=message,
     )
-    converged = status == 0
-    if gap > check_tol or flow_residual > flow_tol:
-        converged = False
-        message = (
-            f"LP solution fails its optimality checks: |p0.V - sum d r| = {gap:.3g}, "
-            f"flow-constraint residual {flow_residual:.3g} (tolerances {check_tol:.3g}, {flow_tol:.3g}); "
-            f"the LP may be badly scaled: try method='highs-ipm' or value_iteration."
-        )
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    if not finite:
+        state = Status.NON_FINITE
+    elif gap > check_tol or flow_residual > flow_tol:
+        state = Status.CHECKS
     elif status != 0:
-        message = f"HiGHS stopped early: {message}"
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        state = Status.BACKEND
     else:
-        message = f"optimal (strong duality holds to {gap:.2g})"
+        state = Status.CONVERGED
 
     # a posteriori bound: ||V - V*|| <= ||T*V - V|| / (1 - gamma)
-    bell = _bellman_residual(m, V, Q)
+    bell = bellman_residual(m, V, Q)
     info["lp_bellman_residual"] = bell
     info["polished"] = False
-    if polish and n:
+    if polish and n and finite and g == 1.0:
+        # gamma = 1: the LP's least V >= T*V is the best proper value; exact
+        # policy iteration over proper policies from its greedy policy
+        V, Q, policy, _ = polish_undiscounted(m, Q, 1e-6)
+        if not all_finite(V):  # the exact values overflow float64
+            finite, state = False, Status.NON_FINITE
+        bell = bellman_residual(m, V, Q)
+        info["polished"] = True
+        objective = float(m.p0 @ V)
+    elif polish and n and finite:
         # interior-point LPs stop at ~1e-8 relative accuracy: evaluate the
         # LP's greedy policy exactly and keep its value if it is closer to
         # a fixed point of T* (a smaller certified bound)
         mu = proper_greedy(m, Q, 1e-6)
-        try:
-            V_mu, _ = solve_policy_value(m, mu, tol=1e-12, validate=False)
-        except ImproperPolicyError:
-            V_mu = None
-        if V_mu is not None:
-            Q_mu = q_from_v(m, V_mu)
-            bell_mu = _bellman_residual(m, V_mu, Q_mu)
-            if bell_mu < bell:
-                V, Q, bell = V_mu, Q_mu, bell_mu
-                info["polished"] = True
-                objective = float(m.p0 @ V)
-    policy = proper_greedy(m, Q, 1e-6)
-    if g < 1.0:
-        err, bound = (
-            bell / (1.0 - g),
-            "Bellman residual: ||V - V*|| <= ||T*V - V|| / (1 - gamma)",
-        )
+        V_mu, _ = solve_policy_value(m, mu, tol=1e-12, validate=False)
+        Q_mu = backup(m, V_mu)
+        bell_mu = bellman_residual(m, V_mu, Q_mu)
+        if bell_mu < bell:
+            V, Q, bell = V_mu, Q_mu, bell_mu
+            info["polished"] = True
+            objective = float(m.p0 @ V)
+        policy = proper_greedy(m, Q, 1e-6)
     else:
-        err, bound = (
-            float("nan"),
-            "none (gamma = 1): only the Bellman residual is known",
-        )
+        policy = proper_greedy(m, Q, 1e-6) if finite else np.argmax(Q, axis=1)
+    if g < 1.0 and finite:
+        err, bound = bell / (1.0 - g), BOUNDS["lp_residual"]
+    elif finite and info["polished"]:
+        err, bound = float("nan"), BOUNDS["proper_gamma1"]
+    else:
+        err, bound = float("nan"), BOUNDS["residual_gamma1"] if finite else ""
+    message = finish(
+        state,
+        k=iterations,
+        unit="HiGHS iteration(s)",
+        bound=f"{bound}; strong duality holds to {gap:.2g}",
+        method="linear_programming",
+        rmax=float(np.abs(m.r).max()),
+        gap=gap,
+        flow=flow_residual,
+        gap_tol=check_tol,
+        flow_tol=flow_tol,
+        detail=message,
+    )
     progress(message, force=True)
     return LPResult(
         V=V,
         Q=Q,
-        policy=policy,
-        converged=converged,
+        policy=np.asarray(policy, dtype=np.intp),
+        converged=state == Status.CONVERGED,
         iterations=iterations,
         residuals=np.array([bell]),
         elapsed=time.perf_counter() - t0,
@@ -307,17 +331,11 @@ def linear_programming(
         error_bound=err,
         bound=bound,
         info=info,
+        status=state.value,
         occupancy=occupancy,
         objective=objective,
         dual_objective=dual_objective,
     )
-
-
-def _bellman_residual(m: MDP, V: FloatArray, Q: FloatArray) -> float:
-    """``||T*V - V||_inf`` over non-terminal states."""
-    if not m.n_states:
-        return 0.0
-    return float(np.abs(np.where(~m.terminal, Q.max(axis=1), 0.0) - V).max())
 
 
 def _constraints(
@@ -350,14 +368,8 @@ def _solve(c, A_ub, b_ub, method, opts, m):
         c, A_ub=A_ub, b_ub=b_ub, bounds=(None, None), method=method, options=opts
     )
     if res.status == 2 and m.gamma == 1.0:
-        msg = (
-            "the LP is infeasible: with gamma = 1 some policy that never "
-            "reaches a terminal state collects positive reward forever (a "
-            "cycle of non-terminal states with positive total reward), so V* "
-            "is +inf. Use gamma < 1, or make such cycles end in a terminal "
-            f"state. (HiGHS: {res.message})"
-        )
-        raise MDPError(msg)
+        # infeasible V >= T*V: exactly when a cycle pays forever
+        raise positive_cycle_error()
     if res.x is None or res.ineqlin.marginals is None:
         msg = (
             f"linprog returned no solution (status {res.status}: {res.message}). "

@@ -22,6 +22,14 @@ with a tolerance tied to the outer
 Bellman residual (inexact policy iteration, as in madupite): loose while the
 policy is far from optimal, tightened to ``tol`` once it is stable.
 
+``gamma = 1`` (the convention of :mod:`mdp.episodic`): policy iteration
+starts from a proper policy, and from a proper policy a strict improvement
+is proper unless a cycle has positive reward; so it returns the best proper
+policy, and an improvement that never terminates raises the one
+positive-cycle error every solver gives.  The last policy is re-checked by
+the same exact polish value iteration uses (``_bounds.polish_undiscounted``).
+Modified policy iteration at ``gamma = 1`` finishes as value iteration does.
+
 References
 ----------
 R. Howard, *Dynamic Programming and Markov Processes* (1960).  Puterman
@@ -31,7 +39,6 @@ R. Howard, *Dynamic Programming and Markov Processes* (1960).  Puterman
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any
 
 import numpy as np
@@ -39,15 +46,28 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from mdp import MDP, ImproperPolicyError, MDPError
-from mdp.episodic import proper_greedy, proper_policy, require_proper_policy
-from mdp.linear import choose_method, solve_policy_value
+from mdp.episodic import (
+    improper_states,
+    proper_greedy,
+    proper_policy,
+    require_proper_policy,
+)
+from mdp.linear import EXACT_METHODS, choose_method, solve_policy_value
 from mdp.policy import check_policy, policy_matrices
-from mdp.types import FloatArray, IntArray
+from mdp.types import IntArray
 
-from .._iv import check_max_iter, check_mdp, check_tol, initial_values
-from .._result import SolverResult, warn_not_converged
-from .._status import Progress
-from ._bounds import macqueen, polish_undiscounted
+from .._iv import check_max_iter, check_mdp, check_sweeps, check_tol, initial_values
+from .._result import SolverResult
+from .._status import BOUNDS, Progress, Status, all_finite, finish
+from ._bounds import (
+    backup,
+    bellman_residual,
+    improve,
+    macqueen,
+    polish_undiscounted,
+    positive_cycle_error,
+    stalled,
+)
 from ._kernels import Backup
 
 __all__ = ["policy_iteration", "modified_policy_iteration"]
@@ -66,18 +86,6 @@ def _initial_policy(m: MDP, pi0: Any) -> IntArray:
     return np.argmax(m.r_masked.reshape(m.n_states, m.n_actions), axis=1).astype(
         np.intp
     )
-
-
-def _improve(Q: FloatArray, pi: IntArray, eps: float) -> tuple[IntArray, int]:
-    """Greedy improvement that keeps the current action unless strictly beaten."""
-    S = Q.shape[0]
-    best = np.argmax(Q, axis=1)
-    q_best = Q[np.arange(S), best]
-    q_cur = Q[np.arange(S), pi]
-    change = q_best > q_cur + eps * np.maximum(1.0, np.abs(q_cur))
-    new = pi.copy()
-    new[change] = best[change]
-    return new, int(change.sum())
 
 
 def policy_iteration(
@@ -106,9 +114,12 @@ def policy_iteration(
         Accuracy of the final evaluation; with ``gamma < 1`` the returned ``V``
         is within ``error_bound <= tol`` of ``V*`` (certified with the
         MacQueen-Porteus bounds on ``T* V - V``).
-    eval_method : {"auto", "direct", "krylov", "iterative"}
+    eval_method : {"auto", "dense", "direct", "krylov", "iterative"}
         Policy-evaluation method (see :func:`solvers.evaluate_policy`); chosen
-        once from the MDP's structure when ``"auto"``.
+        once from the MDP's structure when ``"auto"`` (the measured cost model
+        of :func:`mdp.linear.choose_method`: dense LU up to 200 states, Krylov
+        on unstructured graphs, sparse LU on banded ones); a Krylov solve that
+        stalls then falls back to LU.
     verbose : bool
         Print progress to stderr.
 
@@ -141,11 +152,14 @@ def policy_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
-    if eval_method not in ("auto", "direct", "krylov", "iterative"):
-        msg = f"`eval_method` must be 'auto', 'direct', 'krylov' or 'iterative'; got {eval_method!r}."
+    if eval_method not in ("auto", "direct", "dense", "krylov", "iterative"):
+        msg = (
+            f"`eval_method` must be 'auto', 'dense', 'direct', 'krylov' or "
+            f"'iterative'; got {eval_method!r}."
+        )
         raise MDPError(msg)
     progress = Progress("policy_iteration", verbose)
-    S, A, g = m.n_states, m.n_actions, m.gamma
+    S, g = m.n_states, m.gamma
     pi = _initial_policy(m, pi0)
     auto_eval = eval_method == "auto"
     if auto_eval:
@@ -157,104 +171,99 @@ def policy_iteration(
             else P_pi
         )
         eval_method = choose_method(M)
-    exact = eval_method == "direct"
-    # with "auto", a stalled Krylov evaluation falls back to sparse LU
-    solve_method = "auto" if (auto_eval and eval_method == "krylov") else eval_method
+    exact = eval_method in EXACT_METHODS
+    # with "auto", a stalled Krylov evaluation falls back to a direct solve
+    fallback = auto_eval and eval_method == "krylov"
     V = np.zeros(S)
+    Q = backup(m, V)
     residuals: list[float] = []
     changes: list[int] = []
-    eval_tol = tol if exact else None
-    status = "max_iter"
+    # gamma = 1: evaluate to tol from the start (a loose V could make a
+    # zero-reward loop look like an improvement)
+    eval_tol = tol if (exact or g == 1.0) else None
+    status = Status.MAX_ITER
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
         if eval_tol is None:  # first inexact evaluation: loose, relative to r
             eval_tol = max(tol, 1e-3 * float(np.abs(m.r).max() or 1.0))
         # evaluation: (I - gamma P_pi) V = r_pi
-        try:
-            V, _ = solve_policy_value(
-                m, pi, method=solve_method, tol=eval_tol, V0=V, validate=False
-            )
-        except ImproperPolicyError as exc:
-            if k == 1:
-                raise
-            msg = (
-                f"with gamma = 1 the improvement step chose a policy that never "
-                f"terminates ({exc}): a cycle with positive reward beats every "
-                f"terminating policy there, so V* is infinite. Use gamma < 1."
-            )
-            raise MDPError(msg) from exc
+        V, _ = solve_policy_value(
+            m,
+            pi,
+            method=eval_method,
+            tol=eval_tol,
+            V0=V,
+            validate=False,
+            fallback=fallback,
+        )
         # improvement: Q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V(s')
-        Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
-        bell = float(np.abs(Q.max(axis=1) - V).max())
+        Q = backup(m, V)
+        if not all_finite(V):
+            status = Status.NON_FINITE
+            break
+        bell = bellman_residual(m, V, Q)
         residuals.append(bell)
-        new_pi, n_changed = _improve(Q, pi, 1e-12)
+        new_pi, n_changed = improve(Q, pi)
         changes.append(n_changed)
         progress(f"step {k}: {n_changed} change(s), ||T*V - V|| = {bell:.3e}")
         if n_changed == 0:
             if eval_tol <= tol:
-                status = "converged"
+                status = Status.CONVERGED
                 break
             eval_tol = tol  # stable under a loose evaluation: tighten, re-check
             continue
+        if g == 1.0:
+            bad = improper_states(m, new_pi)
+            if bad.size:  # only a positive-reward cycle can beat a proper policy
+                raise positive_cycle_error(bad)
         pi = new_pi
         if not exact:
             eval_tol = max(tol, min(eval_tol, 0.1 * bell))
-    # certify: MacQueen-Porteus bounds from d = T*V - V
-    Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
-    TV = Q.max(axis=1)
-    d = TV - V
-    if g < 1.0:
+    err, bound = float("nan"), ""
+    if status == Status.CONVERGED and g == 1.0:
+        V, Q, pi, _ = polish_undiscounted(m, Q, 0.0, V=V, start=pi)
+        bound = BOUNDS["proper_gamma1"]
+    elif status != Status.NON_FINITE and g < 1.0:
+        # certify: MacQueen-Porteus bounds from d = T*V - V
+        TV = Q.max(axis=1)
+        d = TV - V
         # V* - V lies in [d + c min(d), d + c max(d)], c = gamma/(1-gamma):
         # a bound on the returned V itself (not on the MacQueen midpoint)
         c = g / (1.0 - g)
         err = float(np.maximum(np.abs(d + c * d.min()), np.abs(d + c * d.max())).max())
-        bound = "MacQueen-Porteus bounds on T*V - V after the final evaluation"
+        bound = BOUNDS["pi_bounds"]
         shift, half = macqueen(float(d.min()), float(d.max()), g)
-        if half < err:  # near gamma = 1 the midpoint of T*V is certified tighter
+        if half < err and all_finite(TV + shift):  # near gamma = 1 the midpoint
             V = TV.copy()
             V[~m.terminal] += shift
-            err = half
-            bound = "MacQueen-Porteus midpoint of T*V after the final evaluation"
-            Q = (m.r_masked + g * (m.P @ V)).reshape(S, A)
-    else:
-        err, bound = (
-            float("nan"),
-            "none (gamma = 1): the final policy is stable under exact evaluation",
-        )
-    # round-off floor of the certificate: c * eps * |V| (a little slack)
-    floor = (
-        100.0
-        * (g / (1.0 - g) if g < 1.0 else 1.0)
-        * np.finfo(float).eps
-        * (1.0 + float(np.abs(V).max()))
+            err, bound = half, BOUNDS["pi_midpoint"]
+            Q = backup(m, V)
+        # round-off floor of the certificate: c * eps * |V| (a little slack)
+        floor = 100.0 * c * np.finfo(float).eps * (1.0 + float(np.abs(V).max()))
+        if status == Status.CONVERGED and tol < err <= floor:
+            bound += f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
+        elif status == Status.CONVERGED and err > tol:
+            status = Status.BOUND
+    message = finish(
+        status,
+        k=k,
+        unit="improvement step(s)",
+        bound=bound,
+        method="policy_iteration",
+        max_iter=max_iter,
+        detail=f"{changes[-1]} policy change(s) in the last step" if changes else "",
+        rmax=float(np.abs(m.r).max()),
+        err=err,
+        tol=tol,
+        gamma=g,
+        c=g / (1.0 - g) if g < 1.0 else np.inf,
     )
-    if status == "converged" and g < 1.0 and tol < err <= floor:
-        bound += (
-            f" (tol={tol:g} is below the round-off floor ~{floor:.1g} at this gamma)"
-        )
-        message = f"converged: policy stable after {k} improvement step(s); {bound}"
-    elif status == "converged" and g < 1.0 and err > tol:
-        status = "bound"
-        message = (
-            f"policy_iteration: the policy is stable but the certified bound "
-            f"{err:.2g} on ||V - V*|| exceeds tol={tol:g}: with gamma = {g:g} the "
-            f"round-off in T*V - V is amplified by gamma/(1-gamma) = {g / (1 - g):.3g}."
-        )
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
-    elif status == "max_iter":
-        message = warn_not_converged(
-            "policy_iteration",
-            max_iter,
-            f"{changes[-1]} policy change(s) in the last step",
-        )
-    else:
-        message = f"converged: policy stable after {k} improvement step(s)"
     progress(message, force=True)
     return SolverResult(
         V=V,
         Q=Q,
         policy=pi,
-        converged=status == "converged",
+        converged=status == Status.CONVERGED,
         iterations=k,
         residuals=np.asarray(residuals),
         elapsed=time.perf_counter() - t0,
@@ -263,6 +272,7 @@ def policy_iteration(
         error_bound=err,
         bound=bound,
         info={"eval_method": eval_method, "policy_changes": changes},
+        status=status.value,
     )
 
 
@@ -284,7 +294,9 @@ def modified_policy_iteration(
     ``m_sweeps = inf`` evaluates exactly, i.e. policy iteration.  With
     ``gamma = 1`` a greedy policy that never terminates from some state has
     no value; such a step skips the exact evaluation (it is a value-iteration
-    step) instead of raising.
+    step) instead of raising, and the result is finished like value
+    iteration's: exact policy iteration over proper policies (the best proper
+    value, a proper policy; a positive-reward cycle raises).
 
     Parameters
     ----------
@@ -294,7 +306,8 @@ def modified_policy_iteration(
     tol : float
         With ``gamma < 1``, ``||V - V*||_inf <= tol`` on return, certified by
         the MacQueen-Porteus bounds on ``d = T*V - V`` (valid for any ``V``),
-        whose midpoint is returned.  With ``gamma = 1``: ``||d||_inf <= tol``.
+        whose midpoint is returned.  With ``gamma = 1``: ``||d||_inf <= tol``,
+        then the exact polish.
     max_iter : int
         Maximum number of greedy steps.
     V0 : array_like (S,), optional
@@ -322,14 +335,7 @@ def modified_policy_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
-    try:
-        sweeps = float(m_sweeps)
-    except (TypeError, ValueError) as exc:
-        msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
-        raise MDPError(msg) from exc
-    if not sweeps >= 0 or (np.isfinite(sweeps) and sweeps != int(sweeps)):  # NaN too
-        msg = f"`m_sweeps` must be a non-negative integer or inf; got {m_sweeps!r}."
-        raise MDPError(msg)
+    sweeps = check_sweeps(m_sweeps)
     require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("modified_policy_iteration", verbose)
@@ -337,7 +343,7 @@ def modified_policy_iteration(
     kernel = Backup(m)
     live = ~m.terminal
     residuals: list[float] = []  # not np.empty(max_iter): max_iter may be huge
-    status, bound, err = "max_iter", "", float("nan")
+    status, bound, err = Status.MAX_ITER, "", float("nan")
     n_sweeps = 0
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
@@ -348,20 +354,23 @@ def modified_policy_iteration(
         d_min, d_max = float(d.min()), float(d.max())
         sup = max(d_max, -d_min)
         residuals.append(sup)
+        if not all_finite(d_min, d_max) and not all_finite(TV):
+            V, status = TV, Status.NON_FINITE  # overflow: no bound holds
+            break
         if g < 1.0:
             shift, half = macqueen(d_min, d_max, g)
             if half <= tol:
                 V = TV
                 V[live] += shift
-                status, err = "converged", half
-                bound = "span (MacQueen-Porteus midpoint of T*V): ||V - V*|| <= gamma/(1-gamma) sp(T*V - V)/2"
+                status, err, bound = Status.CONVERGED, half, BOUNDS["span_mpi"]
+                if not all_finite(V):  # the midpoint shift overflowed
+                    status, bound, err = Status.NON_FINITE, "", float("nan")
                 break
-        elif sup <= tol:
+        elif sup <= tol or stalled(
+            residuals, g, m.n_states
+        ):  # then exact PI over proper policies
             V = TV
-            status, bound = (
-                "converged",
-                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
-            )
+            status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
             break
         V = TV
         if not np.isfinite(sweeps):
@@ -381,25 +390,34 @@ def modified_policy_iteration(
                 V = T_pi(V)
             n_sweeps += int(sweeps)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
-    if status == "max_iter":
-        message = warn_not_converged(
-            "modified_policy_iteration", max_iter, f"last residual {residuals[-1]:.3g}"
-        )
-    else:
-        message = f"converged: {bound}"
     Q = kernel.to_sa(kernel.q(V))
-    policy = proper_greedy(m, Q, 10 * tol)
-    if g == 1.0 and status == "converged":
-        V, Q, policy, polished = polish_undiscounted(m, V, Q, 10 * tol)
-        if polished:
-            bound = "gamma = 1: exact value of the greedy policy (no a-priori bound on ||V - V*||)"
-            message = f"converged: {bound}"
+    if status == Status.NON_FINITE:
+        policy = np.argmax(Q, axis=1).astype(np.intp)
+    else:
+        policy = proper_greedy(m, Q, 10 * tol)
+    if g == 1.0 and status == Status.CONVERGED:
+        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
+        bound = BOUNDS["proper_gamma1"]
+        if not all_finite(V):  # the exact values overflow float64
+            status, bound = Status.NON_FINITE, ""
+    elif g == 1.0 and status == Status.MAX_ITER:
+        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
+    message = finish(
+        status,
+        k=k,
+        unit="iteration(s)",
+        bound=bound,
+        method="modified_policy_iteration",
+        max_iter=max_iter,
+        detail=f"last residual {residuals[-1]:.3g}" if residuals else "",
+        rmax=float(np.abs(m.r).max()),
+    )
     progress(message, force=True)
     return SolverResult(
         V=V,
         Q=Q,
         policy=policy,
-        converged=status == "converged",
+        converged=status == Status.CONVERGED,
         iterations=k,
         residuals=np.asarray(residuals),
         elapsed=time.perf_counter() - t0,
@@ -408,4 +426,5 @@ def modified_policy_iteration(
         error_bound=err,
         bound=bound,
         info={"sweeps": n_sweeps},
+        status=status.value,
     )

@@ -31,7 +31,6 @@ maximum causal entropy*, PhD thesis, CMU (2010).
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +46,7 @@ from mdp.policy import policy_matrices
 from mdp.types import FloatArray
 
 from .._result import _ShortRepr as ShortRepr
+from .._status import BOUNDS, Status, finish
 
 __all__ = [
     "SoftResult",
@@ -214,20 +214,15 @@ def soft_value_iteration(
         elif delta <= tol:
             converged = True
             break
-    if converged:
-        message = (
-            f"converged: ||V - V_tau||_inf <= {bound:.3g}"
-            if g < 1
-            else (
-                f"converged: residual {res[-1]:.3g} <= tol (gamma = 1: no a-priori bound)"
-            )
-        )
-    else:
-        message = (
-            f"soft_value_iteration stopped at max_iter={max_iter} before meeting "
-            f"its tolerance (residual {res[-1]:.3g})."
-        )
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    message = finish(
+        Status.CONVERGED if converged else Status.MAX_ITER,
+        k=len(res),
+        unit="sweep(s)",
+        bound=BOUNDS["sup" if g < 1 else "residual_gamma1"],
+        method="soft_value_iteration",
+        max_iter=max_iter,
+        detail=f"last residual {res[-1]:.3g}",
+    )
     Q = _q(m, V)
     return SoftResult(
         V=V,
@@ -283,11 +278,15 @@ def soft_policy_iteration(
         if delta <= tol:
             converged = True
             break
-    if converged:
-        message = f"converged: ||V_k - V_(k-1)||_inf = {res[-1]:.3g} <= tol"
-    else:
-        message = f"soft_policy_iteration stopped at max_iter={max_iter} before meeting its tolerance."
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    message = finish(
+        Status.CONVERGED if converged else Status.MAX_ITER,
+        k=len(res),
+        unit="improvement step(s)",
+        bound=BOUNDS["soft_pi"],
+        method="soft_policy_iteration",
+        max_iter=max_iter,
+        detail=f"last change {res[-1]:.3g}",
+    )
     Q = _q(m, V)
     return SoftResult(
         V=V,

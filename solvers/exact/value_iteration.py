@@ -23,8 +23,21 @@ Stopping rules (what ``tol`` guarantees), for ``gamma < 1`` and
 
 The solver stops at the first sweep where either bound is ``<= tol``, returns
 the iterate (sup-norm) or the midpoint (span), and says which in ``bound``.
-With ``gamma = 1`` neither bound exists: it stops when ``||d||_inf <= tol``
-and reports ``error_bound = nan``.
+With ``gamma = 1`` neither bound exists, and the iterates converge to the
+supremum over *all* policies, which a zero-reward loop can make larger than
+every terminating policy's value.  Following the one convention of
+:mod:`mdp.episodic`, the solver stops when ``||d||_inf <= tol`` (or when
+the residual stalls: not halved between sweeps ``k/2`` and ``k`` for a power
+of two ``k >= max(64, 2S)``) and finishes with exact policy iteration over
+proper policies started from the greedy one: ``V`` is the best value of a
+proper policy, ``policy`` is proper, and ``error_bound = nan``.  A cycle with
+positive reward raises :class:`mdp.MDPError` with the message every solver
+gives (:data:`mdp.episodic.POSITIVE_CYCLE_MESSAGE`).
+
+Every sweep of both variants (Jacobi and block Gauss-Seidel) goes through one
+loop: the stopping rules, the ``callback(k, V)`` after each sweep (the last
+one included), and a check for non-finite values (rewards too large for
+float64: ``status = "non_finite"``, a warning, never ``converged``).
 
 References
 ----------
@@ -41,17 +54,24 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from mdp import MDP
 from mdp.checks import check_int
 from mdp.episodic import proper_greedy, require_proper_policy
 from mdp.types import FloatArray
 
-from .._iv import check_max_iter, check_mdp, check_tol, initial_values
-from .._result import SolverResult, warn_not_converged
-from .._status import Progress
-from ._bounds import macqueen, polish_undiscounted
-from ._kernels import Backup
+from .._iv import (
+    check_callback,
+    check_max_iter,
+    check_mdp,
+    check_tol,
+    initial_values,
+)
+from .._result import SolverResult
+from .._status import BOUNDS, Progress, Status, all_finite, finish
+from ._bounds import backup, macqueen, polish_undiscounted, stalled
+from ._kernels import AffineCSR, Backup
 
 __all__ = ["value_iteration"]
 
@@ -75,7 +95,9 @@ def value_iteration(
     tol : float
         With ``gamma < 1`` the returned ``V`` satisfies
         ``||V - V*||_inf <= tol`` (``result.error_bound`` is the bound
-        actually certified).  With ``gamma = 1``: residual ``||V_{k+1} - V_k||``.
+        actually certified).  With ``gamma = 1``: the residual
+        ``||V_{k+1} - V_k||`` at which exact policy iteration over proper
+        policies takes over (see the module docstring).
     max_iter : int
         Maximum number of sweeps; reaching it returns ``converged=False`` and
         issues a ``RuntimeWarning`` (with ``gamma < 1`` the returned ``V`` is
@@ -91,8 +113,9 @@ def value_iteration(
     n_blocks : int
         Number of blocks for ``gauss_seidel``.
     callback : callable, optional
-        ``callback(k, V)`` after each sweep ``k`` (1-based); return ``True`` to
-        stop early (``converged=False``, no warning).
+        ``callback(k, V)`` after each sweep ``k`` (1-based, the last one
+        included, in both variants); return ``True`` to stop early
+        (``converged=False``, ``status="callback"``, no warning).
     verbose : bool
         Print progress to stderr about once a second.
 
@@ -101,7 +124,8 @@ def value_iteration(
     SolverResult
         ``V [S]``, ``Q [S, A]``, ``policy [S]`` (greedy in ``Q``, lowest index
         on ties), ``iterations``, ``converged``, ``residuals`` (the history of
-        ``||V_{k+1} - V_k||_inf``), ``error_bound``, ``bound``, ``elapsed``.
+        ``||V_{k+1} - V_k||_inf``), ``error_bound``, ``bound``, ``elapsed``,
+        ``status`` and ``message`` (canned, see ``solvers._status``).
 
     Notes
     -----
@@ -126,42 +150,52 @@ def value_iteration(
     m = check_mdp(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
+    callback = check_callback(callback)
     require_proper_policy(m)
     V = initial_values(m, V0)
     progress = Progress("value_iteration", verbose)
     if gauss_seidel:
-        blocks = check_int(n_blocks, "n_blocks")
-        V, residuals, k, status, bound, err = _vi_gauss_seidel(
-            m, V, tol, max_iter, blocks, callback, progress
-        )
+        sweep = _gauss_seidel_sweep(m, check_int(n_blocks, "n_blocks"))
         method = "value_iteration (block Gauss-Seidel)"
     else:
         kernel = Backup(m)
-        V, residuals, k, status, bound, err = _vi_jacobi(
-            m, kernel, V, tol, max_iter, callback, progress
-        )
+
+        def sweep(V: FloatArray) -> FloatArray:
+            # V_{k+1}(s) = max_a [r(s,a) + gamma sum_s' P(s'|s,a) V_k(s')]
+            return kernel.max(kernel.q(V))
+
         method = "value_iteration"
-    if status == "max_iter":
-        message = warn_not_converged(
-            "value_iteration", max_iter, f"last residual {residuals[-1]:.3g}"
-        )
-    elif status == "callback":
-        message = "stopped by callback"
+    V, residuals, k, status, bound, err = _iterate(
+        m, sweep, V, tol, max_iter, not gauss_seidel, callback, progress
+    )
+    Q = backup(m, V) if gauss_seidel else kernel.to_sa(kernel.q(V))
+    if status == Status.NON_FINITE:
+        policy = np.argmax(Q, axis=1).astype(np.intp)
     else:
-        message = f"converged: {bound}"
-    Q = _q(m, V)
-    policy = proper_greedy(m, Q, 10 * tol)
-    if m.gamma == 1.0 and status == "converged":
-        V, Q, policy, polished = polish_undiscounted(m, V, Q, 10 * tol)
-        if polished:
-            bound = "gamma = 1: exact value of the greedy policy (no a-priori bound on ||V - V*||)"
-            message = f"converged: {bound}"
+        policy = proper_greedy(m, Q, 10 * tol)
+    if m.gamma == 1.0 and status == Status.CONVERGED:
+        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
+        bound = BOUNDS["proper_gamma1"]
+        if not all_finite(V):  # the exact values overflow float64
+            status, bound = Status.NON_FINITE, ""
+    elif m.gamma == 1.0 and status == Status.MAX_ITER:
+        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
+    message = finish(
+        status,
+        k=k,
+        unit="sweep(s)",
+        bound=bound,
+        method="value_iteration",
+        max_iter=max_iter,
+        detail=f"last residual {residuals[-1]:.3g}" if k else "",
+        rmax=float(np.abs(m.r).max()),
+    )
     progress(f"done after {k} sweeps, {message}", force=True)
     return SolverResult(
         V=V,
         Q=Q,
         policy=policy,
-        converged=status == "converged",
+        converged=status == Status.CONVERGED,
         iterations=k,
         residuals=residuals,
         elapsed=time.perf_counter() - t0,
@@ -169,103 +203,92 @@ def value_iteration(
         message=message,
         error_bound=err,
         bound=bound,
+        status=status.value,
     )
 
 
-def _q(m: MDP, V: FloatArray) -> FloatArray:
-    # Q(s,a) = r(s,a) + gamma * sum_s' P(s'|s,a) V(s')
-    return (m.r_masked + m.gamma * (m.P @ V)).reshape(m.n_states, m.n_actions)
+def _iterate(
+    m: MDP,
+    sweep: Callable[[FloatArray], FloatArray],
+    V: FloatArray,
+    tol: float,
+    max_iter: int,
+    span_rule: bool,
+    callback: Callable[[int, FloatArray], Any] | None,
+    progress: Progress,
+) -> tuple[FloatArray, FloatArray, int, Status, str, float]:
+    """The sweep loop shared by both variants: stopping rules, callback, checks.
 
-
-def _vi_jacobi(m, kernel, V, tol, max_iter, callback, progress):
+    After every sweep ``k`` (the last one too, after any midpoint shift)
+    ``callback(k, V)`` is called; a true return stops the loop unless the
+    sweep already met the stopping rule.
+    """
     g = m.gamma
     live = ~m.terminal
     c = g / (1.0 - g) if g < 1.0 else np.inf
     res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
-    status, bound, err = "max_iter", "", float("nan")
+    status, bound, err = Status.MAX_ITER, "", float("nan")
+    d_min = d_max = 0.0
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
-        # V_{k+1}(s) = max_a [r(s,a) + gamma sum_s' P(s'|s,a) V_k(s')]
-        V_new = kernel.max(kernel.q(V))
+        V_new = sweep(V)
         d = V_new - V
         d_min, d_max = float(d.min()), float(d.max())
         sup = max(d_max, -d_min)
         res.append(sup)
+        if not all_finite(d_min, d_max) and not all_finite(V_new):
+            V, status = V_new, Status.NON_FINITE  # overflow: no bound holds
+            break
         V = V_new
         if g < 1.0:
             if c * sup <= tol:
-                status, bound, err = (
-                    "converged",
-                    "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k||",
-                    c * sup,
-                )
-                if callback is not None:
-                    callback(k, V)
-                break
-            shift, half = macqueen(d_min, d_max, g)
-            if half <= tol:
-                V[live] += shift
-                status, err = "converged", half
-                bound = "span (MacQueen-Porteus midpoint): ||V - V*|| <= gamma/(1-gamma) sp(V_k+1 - V_k)/2"
-                if callback is not None:
-                    callback(k, V)
-                break
-        elif sup <= tol:
-            status, bound = (
-                "converged",
-                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
-            )
-            if callback is not None:
-                callback(k, V)
+                status, err = Status.CONVERGED, c * sup
+                bound = BOUNDS["sup" if span_rule else "sup_gs"]
+            elif span_rule:
+                shift, half = macqueen(d_min, d_max, g)
+                if half <= tol:
+                    V[live] += shift
+                    status, err, bound = Status.CONVERGED, half, BOUNDS["span"]
+        elif sup <= tol or stalled(
+            res, g, m.n_states
+        ):  # then exact PI over proper policies
+            status, bound = Status.CONVERGED, BOUNDS["proper_gamma1"]
+        if status == Status.CONVERGED and not all_finite(V):
+            # the midpoint shift overflowed
+            status, bound, err = Status.NON_FINITE, "", float("nan")
+        stop = callback is not None and callback(k, V)
+        if status in (Status.CONVERGED, Status.NON_FINITE):
             break
-        if callback is not None and callback(k, V):
-            status = "callback"
+        if stop:
+            status = Status.CALLBACK
             break
         progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
-    if status == "max_iter" and g < 1.0 and k:
+    if status == Status.MAX_ITER and g < 1.0 and k and span_rule:
         # not converged: still return the best certified estimate, the midpoint
         shift, half = macqueen(d_min, d_max, g)
         V[live] += shift
-        err, bound = (
-            half,
-            "span (MacQueen-Porteus midpoint) at the last sweep (not converged)",
-        )
+        err, bound = half, BOUNDS["span_last"]
     return V, np.asarray(res), k, status, bound, err
 
 
-def _vi_gauss_seidel(m, V, tol, max_iter, n_blocks, callback, progress):
-    S, A, g = m.n_states, m.n_actions, m.gamma
+def _gauss_seidel_sweep(m: MDP, n_blocks: int) -> Callable[[FloatArray], FloatArray]:
+    """One block Gauss-Seidel sweep: blocks of states updated in turn, newest V."""
+    S, A = m.n_states, m.n_actions
     n_blocks = max(1, min(n_blocks, S))
     edges = np.linspace(0, S, n_blocks + 1).astype(np.int64)
+    gP = sp.csr_array(m.P, copy=True)
+    gP.data *= m.gamma
     blocks = [
-        (lo, hi, m.P[lo * A : hi * A], m.r_masked[lo * A : hi * A])
+        (lo, hi, AffineCSR(gP[lo * A : hi * A], m.r_masked[lo * A : hi * A]))
         for lo, hi in zip(edges[:-1], edges[1:], strict=True)
         if hi > lo
     ]
-    c = g / (1.0 - g) if g < 1.0 else np.inf
-    res: list[float] = []  # not np.empty(max_iter): max_iter may be huge
-    status, bound, err = "max_iter", "", float("nan")
-    V = V.copy()
-    k = 0
-    for k in range(1, max_iter + 1):  # noqa: B007
-        V_old = V.copy()
-        for lo, hi, P_b, r_b in blocks:
+
+    def sweep(V: FloatArray) -> FloatArray:
+        V = V.copy()
+        for lo, hi, q_b in blocks:
             # V(s) <- max_a [r(s,a) + gamma sum_s' P(s'|s,a) V(s')], newest V
-            V[lo:hi] = (r_b + g * (P_b @ V)).reshape(hi - lo, A).max(axis=1)
-        sup = float(np.abs(V - V_old).max())
-        res.append(sup)
-        if g < 1.0 and c * sup <= tol:
-            status, err = "converged", c * sup
-            bound = "sup-norm: ||V - V*|| <= gamma/(1-gamma) ||V_k+1 - V_k|| (Gauss-Seidel is a gamma-contraction)"
-            break
-        if g == 1.0 and sup <= tol:
-            status, bound = (
-                "converged",
-                "residual only (gamma = 1: no a-priori bound on ||V - V*||)",
-            )
-            break
-        if callback is not None and callback(k, V):
-            status = "callback"
-            break
-        progress(f"sweep {k}, ||V_k+1 - V_k|| = {sup:.3e}")
-    return V, np.asarray(res), k, status, bound, err
+            V[lo:hi] = q_b(V).reshape(hi - lo, A).max(axis=1)
+        return V
+
+    return sweep

@@ -32,8 +32,8 @@ def test_methods_agree_with_dense_solve(case):
         V, info = lin.solve_policy_value(m, pi, method=method, tol=1e-10)
         np.testing.assert_allclose(V, V_ref, rtol=0, atol=1e-8 * sc)
         if not m.terminal.all():  # (nothing to solve otherwise)
-            assert info.method == ("direct" if method == "auto" else method)
-        assert info.residual <= 1e-10 * sc or method == "direct"
+            assert info.method == ("dense" if method == "auto" else method)
+        assert info.residual <= 1e-10 * sc or method in ("direct", "auto")
         if m.gamma < 1 and method in ("krylov", "iterative"):
             # the promised bound holds: ||V - V^pi|| <= tol, and <= error_bound
             err = np.abs(V - V_ref).max()
@@ -78,7 +78,8 @@ def test_bad_method():
     with pytest.raises(
         MDPError,
         match=re.escape(
-            "`method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'."
+            "`method` must be 'auto', 'dense', 'direct', 'krylov' or 'iterative'; "
+            "got 'lu'."
         ),
     ):
         lin.solve_policy_value(two_state(0.5), [0, 0], method="lu")
@@ -92,8 +93,10 @@ def test_policy_is_validated():
 
 
 def test_choose_method():
-    assert lin.choose_method(sp.eye_array(10, format="csr")) == "direct"
-    n = lin.DIRECT_MAX_STATES + 1
+    assert lin.choose_method(sp.eye_array(10, format="csr")) == "dense"
+    n = lin.DENSE_MAX_STATES + 1
+    assert lin.choose_method(sp.eye_array(n, format="csr")) == "direct"
+    n = 3001
     banded = sp.csr_array(sp.eye_array(n) + sp.eye_array(n, k=1))
     assert lin.choose_method(banded) == "direct"
     # bandwidth n - 1: fill n^2 ~ 9e6 is small, but LU work n^3 ~ 2.7e10 is not
@@ -104,6 +107,30 @@ def test_choose_method():
     side = 64
     grid = sp.csr_array(sp.eye_array(side * side) + sp.eye_array(side * side, k=side))
     assert lin.choose_method(grid) == "direct"
+    # an unstructured graph of 1000 states (Garnet): LU fills in, Krylov
+    rng = np.random.default_rng(0)
+    cols = rng.integers(0, 1000, size=(1000, 5))
+    rand = sp.csr_array(
+        (np.full(5000, 0.19), (np.repeat(np.arange(1000), 5), cols.ravel())),
+        shape=(1000, 1000),
+    )
+    assert lin.choose_method(sp.csr_array(sp.eye_array(1000) - rand)) == "krylov"
+
+
+def test_own_bicgstab_meets_the_max_norm_target():
+    rng = np.random.default_rng(1)
+    n = 500
+    cols = rng.integers(0, n, size=(n, 5))
+    P = sp.csr_array(
+        (np.full(5 * n, 0.2), (np.repeat(np.arange(n), 5), cols.ravel())),
+        shape=(n, n),
+    )
+    b = rng.normal(size=n)
+    mv = lin._shifted_matvec(P, 0.99)
+    x, steps = lin._bicgstab(mv, b, np.zeros(n), 1e-9, 1000)
+    assert 0 < steps < 1000
+    assert np.abs(b - (x - 0.99 * (P @ x))).max() <= 1e-9
+    np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - 0.99 * P.toarray(), b))
 
 
 # ------------------------------------------------------ gamma = 1, proper

@@ -168,9 +168,16 @@ def test_discounted_limit():
     assert errs[2] < errs[1] / 5 < errs[0] / 25
 
 
-def test_terminal_state_reached_with_probability_one():
-    """Corridor 0 -> 1 -> terminal 2 with rewards: gain 0, and with the terminal
-    state as reference the bias is the total reward to go (gamma = 1 V*)."""
+TERMINAL_REFUSED = (
+    r"relative_value_iteration: the MDP has terminal states \(state 2\)\. .*"
+    r"multichain.*use value_iteration or policy_iteration with gamma = 1.*"
+    r"\(a restart\) and drop `terminal=`"
+)
+
+
+def test_terminal_states_are_refused_with_what_to_do():
+    """Corridor 0 -> 1 -> terminal 2: the episode's total reward is what VI at
+    gamma = 1 gives (the message's advice); RVI refuses."""
     P = np.zeros((3, 2, 3))
     P[0, 0, 1] = P[1, 0, 2] = 1.0  # forward
     P[0, 1, 0] = 0.5  # action 1 in state 0: dawdle for 1 or go on
@@ -178,11 +185,28 @@ def test_terminal_state_reached_with_probability_one():
     P[1, 1, 2] = 1.0
     R = [[2.0, 1.0], [5.0, 4.0], [0.0, 0.0]]
     m = MDP(P, R, gamma=1.0, terminal=[2])
-    sol = relative_value_iteration(m, ref_state=2, tol=1e-12)
-    assert sol.gain == pytest.approx(0.0, abs=1e-12)
-    V_total = value_iteration(m, tol=1e-12).V
-    np.testing.assert_allclose(sol.bias, V_total, atol=1e-9)
-    np.testing.assert_allclose(sol.bias, [7.0, 5.0, 0.0], atol=1e-9)
+    with pytest.raises(MDPError, match=TERMINAL_REFUSED):
+        relative_value_iteration(m, ref_state=2, tol=1e-12)
+    np.testing.assert_allclose(value_iteration(m, tol=1e-12).V, [7.0, 5.0, 0.0])
+
+
+def test_terminal_state_beside_a_rewarding_loop_is_refused():
+    """The new user's case: state 0 may loop for 1 per step or leave through
+    state 1 (paying 2 on the way) to terminal 2.  The best gain from state 0
+    is that of the loop, 1 (the optimal gain depends on the start: 0 from the
+    terminal), which plain RVI does not find; it refuses instead of running
+    100,000 sweeps to a wrong constant."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = 1.0  # loop
+    P[0, 1, 1] = P[1, :, 2] = 1.0  # leave
+    R = [[1.0, 0.0], [2.0, 2.0], [0.0, 0.0]]
+    m = MDP(P, R, gamma=0.9, terminal=[2])
+    with pytest.raises(MDPError, match=TERMINAL_REFUSED):
+        relative_value_iteration(m)
+    # what the message advises for the episode's total reward: V* at gamma = 1
+    # is not defined here (the loop pays forever), and every solver says so
+    with pytest.raises(MDPError, match=r"collects positive reward forever"):
+        value_iteration(m.replace(gamma=1.0))
 
 
 def test_gamma_is_ignored_and_ref_state_shifts_the_bias():
@@ -223,14 +247,11 @@ def test_two_absorbing_states_are_multichain():
         relative_value_iteration(m)
 
 
-def test_two_terminal_states_are_multichain():
+def test_two_terminal_states_are_refused():
     P = np.zeros((3, 1, 3))
     P[0, 0] = [0.0, 0.5, 0.5]
     m = MDP(P, R=np.zeros(3), gamma=1.0, terminal=[1, 2])
-    with pytest.raises(
-        MDPError,
-        match=r"2 closed classes .* state 1, state 2.*each terminal state is a closed",
-    ):
+    with pytest.raises(MDPError, match=r"has terminal states \(state 1, state 2\)"):
         relative_value_iteration(m)
 
 
@@ -274,7 +295,9 @@ def test_state_dependent_gain_does_not_converge():
 # ------------------------------------------------------------------- errors
 @pytest.mark.parametrize("ref", [-1, 3, 1.0, True, "0"])
 def test_bad_ref_state(ref):
-    with pytest.raises(MDPError, match=r"`ref_state` must be a state index in 0\.\.2"):
+    with pytest.raises(
+        MDPError, match=r"`ref_state` must be a state index \(an integer in 0\.\.2\)"
+    ):
         relative_value_iteration(garnet(3, 2, 2, seed=0), ref_state=ref)
 
 

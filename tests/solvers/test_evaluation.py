@@ -26,7 +26,7 @@ from tests.reference import dense, dense_policy_value, policy_matrix
 from tests.strategies import mdp_and_policy, mdps, policies
 from worlds.random_mdps import garnet
 
-METHODS = ("direct", "krylov", "iterative")
+METHODS = ("dense", "direct", "krylov", "iterative")
 
 
 def scale(V: np.ndarray) -> float:
@@ -279,7 +279,8 @@ def test_input_errors():
     m = garnet(4, 2, 2, gamma=0.9, seed=0)
     with pytest.raises(
         MDPError,
-        match="`method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'",
+        match="`method` must be 'auto', 'dense', 'direct', 'krylov' or 'iterative'; "
+        "got 'lu'",
     ):
         evaluate_policy(m, [0] * 4, method="lu")
     with pytest.raises(
@@ -328,7 +329,7 @@ def test_return_info_reports_the_method():
         assert info.error_bound == pytest.approx(info.residual / (1 - 0.9))
         assert info.iterations >= 1 and info.elapsed >= 0
     _, info = evaluate_policy(m, pi, return_info=True)
-    assert info.method == "direct"  # small: auto picks LU
+    assert info.method == "dense"  # small: auto picks dense LU
 
 
 def test_auto_picks_direct_for_a_long_banded_chain():
@@ -397,5 +398,5 @@ def test_auto_falls_back_to_lu_when_krylov_stalls(monkeypatch):
     monkeypatch.setattr(lin, "choose_method", lambda M: "krylov")
     monkeypatch.setattr(lin, "AUTO_KRYLOV_BUDGET", 2)  # far too few steps
     V, info = evaluate_policy(m, pi, return_info=True)
-    assert info.method == "direct (Krylov stalled)"
+    assert info.method == "dense (Krylov stalled)"  # 400 states: dense LU
     np.testing.assert_allclose(V, V_lu, rtol=1e-10)

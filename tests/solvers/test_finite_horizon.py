@@ -210,9 +210,9 @@ def test_numpy_integer_horizon():
 # ------------------------------------------------------------------- errors
 @pytest.mark.parametrize("H", [-1, 2.0, True, "3", None])
 def test_bad_horizon(H):
-    with pytest.raises(MDPError, match=r"`horizon` must be a non-negative integer"):
+    with pytest.raises(MDPError, match=r"`horizon` must be an integer >= 0; got "):
         backward_induction(_tiny(), H)
-    with pytest.raises(MDPError, match=r"`horizon` must be a non-negative integer"):
+    with pytest.raises(MDPError, match=r"`horizon` must be an integer >= 0; got "):
         evaluate_finite_horizon(_tiny(), [0, 0], H)
 
 
@@ -255,20 +255,18 @@ def test_bad_terminal_values():
 def test_bad_policies():
     m = _tiny()
     with pytest.raises(
-        MDPError, match=r"time-indexed `policy` has 2 time steps .* but `horizon` is 3"
+        MDPError, match=r"time-indexed `pi` has 2 time steps .* but `horizon` is 3"
     ):
         evaluate_finite_horizon(m, [[0, 1], [1, 0]], 3)
     with pytest.raises(
-        MDPError, match=r"`policy` has shape \(1, 1, 2, 2\); expected a stationary"
+        MDPError, match=r"`pi` has shape \(1, 1, 2, 2\); expected a stationary"
     ):
         evaluate_finite_horizon(m, np.ones((1, 1, 2, 2)) / 2, 1)
     with pytest.raises(
-        PolicyError, match=r"`policy` at time t=1: policy picks action 5 in state 0"
+        PolicyError, match=r"`pi` at time t=1: policy picks action 5 in state 0"
     ):
         evaluate_finite_horizon(m, [[0, 1], [5, 0]], 2)
-    with pytest.raises(
-        PolicyError, match=r"`policy` at time t=0: pi\(.\|0\) sums to 2"
-    ):
+    with pytest.raises(PolicyError, match=r"`pi` at time t=0: pi\(.\|0\) sums to 2"):
         evaluate_finite_horizon(m, np.ones((1, 2, 2)), 1)
     with pytest.raises(PolicyError, match=r"deterministic policy has shape \(3,\)"):
         evaluate_finite_horizon(m, [0, 0, 0], 2)

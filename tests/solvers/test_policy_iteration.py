@@ -108,9 +108,13 @@ def test_chain_by_hand():
     np.testing.assert_array_equal(sol.policy, [1, 0])
     np.testing.assert_allclose(sol.V, [9.0, 10.0])
     assert sol.iterations == 2
-    assert sol.info == {"eval_method": "direct", "policy_changes": [1, 0]}
-    assert sol.method == "policy_iteration (direct evaluation)"
-    assert sol.message == "converged: policy stable after 2 improvement step(s)"
+    assert sol.info == {"eval_method": "dense", "policy_changes": [1, 0]}
+    assert sol.method == "policy_iteration (dense evaluation)"
+    assert sol.message == (
+        "converged after 2 improvement step(s): MacQueen-Porteus bounds on "
+        "T*V - V after the final evaluation"
+    )
+    assert sol.status == "converged"
 
 
 @given(mdps(max_states=5, max_actions=3))
@@ -199,7 +203,8 @@ def test_pi0_is_used_and_validated():
     [
         (
             {"eval_method": "lu"},
-            r"`eval_method` must be 'auto', 'direct', 'krylov' or 'iterative'; got 'lu'",
+            r"`eval_method` must be 'auto', 'dense', 'direct', 'krylov' or "
+            r"'iterative'; got 'lu'\.",
         ),
         ({"tol": 0.0}, r"`tol` must be a positive, finite number; got 0.0"),
         ({"max_iter": 0}, r"`max_iter` must be an integer >= 1; got 0"),
@@ -214,18 +219,21 @@ def test_pi_parameter_errors(kwargs, pattern):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"m_sweeps": -1}, r"`m_sweeps` must be a non-negative integer or inf; got -1"),
+        (
+            {"m_sweeps": -1},
+            r"`m_sweeps` must be an integer >= 0 or inf \(exact evaluation\); got -1\.",
+        ),
         (
             {"m_sweeps": 2.5},
-            r"`m_sweeps` must be a non-negative integer or inf; got 2.5",
+            r"`m_sweeps` must be an integer >= 0 or inf \(exact evaluation\); got 2.5\.",
         ),
         (
             {"m_sweeps": np.nan},
-            r"`m_sweeps` must be a non-negative integer or inf; got nan",
+            r"`m_sweeps` must be an integer >= 0 or inf \(exact evaluation\); got nan\.",
         ),
         (
             {"m_sweeps": "all"},
-            r"`m_sweeps` must be a non-negative integer or inf; got 'all'",
+            r"`m_sweeps` must be an integer >= 0 or inf \(exact evaluation\); got 'all'\.",
         ),
         ({"tol": -1.0}, r"`tol` must be a positive, finite number; got -1.0"),
         ({"max_iter": np.inf}, r"`max_iter` must be an integer >= 1; got inf"),
@@ -376,7 +384,7 @@ def test_verbose(capsys):
     policy_iteration(m, verbose=True)
     modified_policy_iteration(m, verbose=True)
     err = capsys.readouterr().err
-    assert re.search(r"^policy_iteration: converged: policy stable", err, re.M)
+    assert re.search(r"^policy_iteration: converged after 2 improvement", err, re.M)
     assert re.search(r"^modified_policy_iteration: converged", err, re.M)
 
 

@@ -195,7 +195,9 @@ def test_gamma_one_with_terminal_states():
         sol = value_iteration(m, tol=1e-12, **kw)
         np.testing.assert_allclose(sol.V, [-2.0, -1.0, 0.0])
         assert np.isnan(sol.error_bound)
-        assert sol.bound.startswith("residual only (gamma = 1")
+        assert sol.bound.startswith(
+            "gamma = 1: the best proper policy, by policy iteration"
+        )
 
 
 def test_warm_start_at_v_star_stops_after_one_sweep(garnets):
@@ -245,7 +247,8 @@ def test_callback_sees_each_sweep_and_can_stop(kw):
         sol = value_iteration(m, callback=cb, **kw)
     assert [k for k, _ in seen] == [1, 2, 3, 4]
     assert sol.iterations == 4 and not sol.converged
-    assert sol.message == "stopped by callback"
+    assert sol.message == "stopped by callback after 4 sweep(s)"
+    assert sol.status == "callback"
     np.testing.assert_array_equal(seen[-1][1], sol.V)
     # returning None/False keeps going
     sol = value_iteration(m, callback=lambda k, V: None, **kw)

@@ -8,6 +8,7 @@ module                 what it draws
 :mod:`.charts`         :func:`value_bars`, :func:`convergence`
 :mod:`.figure`         :func:`world_figure`
 :mod:`.graph`          :func:`mdp_graph`, :func:`world_layout`
+:mod:`.planning`       :func:`mpc_loss_curve`, :func:`mcts_map`, :func:`path_map`
 :mod:`.gradients`      :func:`suboptimality_plot`, :func:`corridor_curve`,
                        :func:`estimator_variance_bars`,
                        :func:`estimator_error_plot`,
@@ -113,6 +114,7 @@ from .gradients import (
 from .graph import mdp_graph, world_layout
 from .learning import error_curves, learning_curves, learning_figure, visit_map
 from .maps import occupancy_map, policy_map, q_map, value_map, value_policy_figure
+from .planning import mcts_map, mpc_loss_curve, path_map  # planning (issue 8)
 
 __all__ = [
     "value_map",
@@ -125,6 +127,9 @@ __all__ = [
     "world_figure",
     "mdp_graph",
     "world_layout",
+    "mpc_loss_curve",
+    "mcts_map",
+    "path_map",
     # policy gradients (issue 9)
     "suboptimality_plot",
     "corridor_curve",

@@ -182,7 +182,7 @@ def convergence(
     >>> ax.get_yscale(), len(ax.get_lines())
     ('log', 2)
     >>> ax.get_legend_handles_labels()[1]
-    ['value_iteration', 'policy_iteration (direct evaluation)']
+    ['value_iteration', 'policy_iteration (dense evaluation)']
     >>> plt.close(fig)
     """
     ax = _axes(ax)

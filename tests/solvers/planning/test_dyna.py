@@ -1,0 +1,113 @@
+"""solvers.dyna_q: Sutton & Barto's Figures 8.2, 8.4 and 8.5 as seeded bands.
+
+Checked against the book's curves (steps per episode on the Dyna maze; the
+cumulative reward on the blocking and shortcut mazes) and against the exact
+optimum (path lengths from value iteration, q_error to Q*).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mdp import MDPError
+from solvers import dyna_q, policy_iteration
+from worlds import make
+
+
+def _greedy_path_length(m, policy, s, limit=100):
+    for k in range(1, limit + 1):
+        s, _, done = m.step(s, int(policy[s]), 0)
+        if done:
+            return k
+    return None
+
+
+def test_figure_8_2_planning_speeds_up_learning():
+    m = make("dyna-maze").mdp
+    kw = {"alpha": 0.1, "epsilon": 0.1, "runs": 10, "seed": 0}
+    q0 = dyna_q(m, episodes=2, planning_steps=0, **kw)
+    q50 = dyna_q(m, episodes=4, planning_steps=50, **kw)
+    q5 = dyna_q(m, episodes=4, planning_steps=5, **kw)
+    # without planning, episode 2 still takes hundreds of steps
+    assert q0.episode_lengths[:, 1].mean() > 300
+    # with 50 planning steps it is near-optimal (14) by episode 3
+    assert q50.episode_lengths[:, 2].mean() < 25
+    assert np.median(q50.episode_lengths[:, 2]) <= 20
+    # n = 5 lies in between on episode 2 (book: ~ 150 steps)
+    assert q50.episode_lengths[:, 1].mean() < q5.episode_lengths[:, 1].mean() < 400
+    # episode 1 is a random search for the goal whatever n is (no reward yet)
+    assert q0.episode_lengths[:, 0].mean() > 300
+    assert q50.q_error.shape == (10, 4) and np.all(np.isfinite(q50.q_error))
+
+
+def test_figure_8_5_dyna_q_plus_finds_the_shortcut():
+    w = make("shortcut-maze")
+    start = w.state(5, 3)
+    kw = {"episodes": 10_000, "total_steps": 6000, "planning_steps": 10}
+    kw |= {"alpha": 1.0, "epsilon": 0.1, "runs": 6, "seed": 0, "start": start}
+    dq = dyna_q(w, **kw)
+    dqp = dyna_q(w, kappa=1e-3, **kw)
+    new = w.mdps[1]
+    # exact: the shortcut path is 10 steps, the left way 16
+    Vs = policy_iteration(new).V
+    assert round(np.log(Vs[start]) / np.log(0.95)) + 1 == 10
+    long_way = [_greedy_path_length(new, p, start) for p in dq.policy]
+    short = [_greedy_path_length(new, p, start) for p in dqp.policy]
+    assert all(k == 16 for k in long_way)  # Dyna-Q keeps the old path
+    # Dyna-Q+ found the shortcut (measured: 5 of 6 greedy policies take it; the
+    # sixth still chases an exploration bonus: its greedy path loops)
+    assert sum(k == 10 for k in short) >= 5
+    sw = w.switch_steps[0]
+
+    def rate(r):
+        return (
+            r.info["cumulative_reward"][:, -1] - r.info["cumulative_reward"][:, sw - 1]
+        ) / 3000
+
+    assert np.all(rate(dqp) > rate(dq).max())
+
+
+def test_figure_8_4_blocking_maze():
+    w = make("blocking-maze")
+    kw = {"episodes": 10_000, "total_steps": 3000, "planning_steps": 10}
+    kw |= {"alpha": 1.0, "epsilon": 0.1, "runs": 6, "seed": 0, "start": w.state(5, 3)}
+    dq = dyna_q(w, **kw)
+    dqp = dyna_q(w, kappa=1e-4, **kw)
+    c, cp = dq.info["cumulative_reward"], dqp.info["cumulative_reward"]
+    assert c.shape == (6, 3000)
+    sw = w.switch_steps[0]
+    # after the block every Dyna-Q+ run finds the new way within 2000 steps;
+    # Dyna-Q's values of the old way decay only by gamma per backup and
+    # some runs are still stuck at the end (measured: 5 of 10 seeds)
+    assert np.all(cp[:, -1] - cp[:, sw - 1] > 20)
+    assert cp[:, -1].mean() > c[:, -1].mean()
+
+
+def test_runs_axis_seeds_and_q_learning_limit():
+    m = make("dyna-maze").mdp
+    a = dyna_q(m, episodes=3, planning_steps=5, alpha=0.5, epsilon=0.1, runs=3, seed=4)
+    b = dyna_q(m, episodes=3, planning_steps=5, alpha=0.5, epsilon=0.1, runs=2, seed=4)
+    np.testing.assert_array_equal(a.Q[:2], b.Q)  # run i does not depend on runs
+    one = dyna_q(m, episodes=3, planning_steps=5, alpha=0.5, epsilon=0.1, seed=4)
+    assert one.Q.shape == (47, 4) and one.episode_lengths.shape == (3,)
+    assert isinstance(one.steps, int) and one.method == "dyna-q(n=5)"
+    # a deterministic world explored at random (every pair tried) with alpha = 1
+    # and 50 planning steps: the model is exact and Q reaches Q* (error 0)
+    res = dyna_q(m, episodes=8, planning_steps=50, alpha=1.0, epsilon=1.0, seed=1)
+    assert res.q_error[-1] < 1e-9 < 0.5 < res.q_error[0]
+
+
+def test_errors():
+    m = make("dyna-maze").mdp
+    kw = {"episodes": 1, "planning_steps": 1, "alpha": 0.1, "epsilon": 0.1}
+    with pytest.raises(MDPError, match="`alpha` must be in \\(0, 1\\]"):
+        dyna_q(m, **(kw | {"alpha": 0.0}))
+    with pytest.raises(MDPError, match="`kappa` must be >= 0"):
+        dyna_q(m, kappa=-1.0, **kw)
+    with pytest.raises(MDPError, match="`planning_steps` must be an integer >= 0"):
+        dyna_q(m, **(kw | {"planning_steps": -1}))
+    with pytest.raises(MDPError, match="changing world keeps the states"):
+        dyna_q(m, changes=[(10, make("gridworld-4x4").mdp)], **kw)
+    with pytest.raises(MDPError, match="`env` must be an mdp.MDP"):
+        dyna_q("maze", **kw)
