@@ -60,26 +60,48 @@ def eps_greedy(
     maximiser of the row chosen uniformly among the tied ones; ``u_pick``
     indexes either set (they are alternatives, so one uniform serves both).
     """
-    ismax = q_rows == q_rows.max(axis=1)[:, None]
-    greedy = ismax.argmax(axis=1)  # the first maximiser: right unless tied
-    cnt = ismax.sum(axis=1)
-    tied = np.flatnonzero(cnt > 1)
-    if tied.size:  # the k-th maximiser, k = floor(u cnt), among the tied rows
-        k = (u_pick[tied] * cnt[tied]).astype(np.int64)
-        greedy[tied] = (ismax[tied].cumsum(axis=1) > k[:, None]).argmax(axis=1)
+    greedy = random_argmax(q_rows, u_pick)
     if avail is None:
         rand = (u_pick * q_rows.shape[1]).astype(np.int64)
     else:
-        k2 = (u_pick * avail.sum(axis=1)).astype(np.int64)
-        rand = (avail.cumsum(axis=1) > k2[:, None]).argmax(axis=1)
+        rand = _kth_true(avail, u_pick)
     return np.where(u_explore < eps, rand, greedy)
+
+
+def row_max(q_rows: FloatArray) -> FloatArray:
+    """``max_a q[:, a]`` column by column (numpy reduces short rows slowly)."""
+    A = q_rows.shape[1]
+    if A > 16:
+        return q_rows.max(axis=1)
+    best = q_rows[:, 0].copy()
+    for j in range(1, A):
+        np.maximum(best, q_rows[:, j], out=best)
+    return best
+
+
+def _kth_true(flags: BoolArray, u: FloatArray) -> IntArray:
+    """Index of the ``floor(u * count)``-th True of each row (index order)."""
+    n, A = flags.shape
+    if A > 16:
+        k = (u * flags.sum(axis=1)).astype(np.int64)
+        return (flags.cumsum(axis=1) > k[:, None]).argmax(axis=1)
+    cols = [flags[:, j] for j in range(A)]
+    cnt = np.zeros(n, dtype=np.int64)
+    for c in cols:
+        cnt += c
+    k = (u * cnt).astype(np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.int64)
+    for j, c in enumerate(cols):
+        out[c & (seen == k)] = j
+        seen += c
+    return out
 
 
 def random_argmax(q_rows: FloatArray, u: FloatArray) -> IntArray:
     """A maximiser of each row, uniformly among ties (``u [n]`` uniforms)."""
-    ismax = q_rows == q_rows.max(axis=1)[:, None]
-    k = (u * ismax.sum(axis=1)).astype(np.int64)
-    return (ismax.cumsum(axis=1) > k[:, None]).argmax(axis=1)
+    best = row_max(q_rows)
+    return _kth_true(q_rows == best[:, None], u)
 
 
 def greedy_matrix(Q: FloatArray) -> FloatArray:
@@ -168,11 +190,17 @@ class Progress:
             print(f"{self.name}: {text}  [{now - self.t0:.1f} s]", file=sys.stderr)
 
 
-def warn_truncated(n: int, max_steps: int, stacklevel: int = 3) -> None:
+def warn_truncated(
+    n: int, max_steps: int, stacklevel: int = 3, bootstrap: bool = True
+) -> None:
     if n:
+        how = (
+            "truncation is not termination, so those steps still bootstrap"
+            if bootstrap
+            else "Monte Carlo cannot bootstrap, so their returns are cut short"
+        )
         msg = (
             f"{n} episode(s) were truncated (max_steps={max_steps} or the env's time "
-            "limit); truncation is not termination, so those steps still "
-            "bootstrap. Raise `max_steps` if episodes should end by termination."
+            f"limit); {how}. Raise `max_steps` if episodes should end by termination."
         )
         warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel)

@@ -154,17 +154,19 @@ class Uniforms:
         self.K = K + (1 if noisy else 0)
         self.R = len(gens)
         self.j = self.B
-        self.raw = np.empty((self.R, self.B, self.K))
+        # (B, R, K): step j is the contiguous (R, K) block raw[j]
+        self.raw = np.empty((self.B, self.R, self.K))
+        self._tmp = np.empty((self.R, self.B, self.K))
         self.zeros = np.zeros(self.R)
 
     def next(self) -> tuple[FloatArray, FloatArray]:
         if self.j == self.B:
             for i, g in enumerate(self.gens):
-                self.raw[i] = g.random((self.B, self.K))
+                g.random((self.B, self.K), out=self._tmp[i])  # contiguous per run
+            np.copyto(self.raw, self._tmp.transpose(1, 0, 2))
             self.j = 0
-        u = np.ascontiguousarray(self.raw[:, self.j, :].T)  # (K, R)
+        u = self.raw[self.j].T  # (K, R) view: u[k] is one uniform per run
         self.j += 1
         if self.noisy:
-            u[-1] = ndtri(u[-1])
-            return u, u[-1]
+            return u, ndtri(u[-1])
         return u, self.zeros

@@ -386,7 +386,9 @@ def _predict(kind, method, env, pi, episodes, alpha, n, lam, traces, first_visit
             ep_len[idx] = 0
         s = s2
     prog(f"done: {int(steps.sum())} steps", force=True)
-    warn_truncated(int(trunc_count.sum()), max_steps, stacklevel=4)
+    warn_truncated(
+        int(trunc_count.sum()), max_steps, stacklevel=4, bootstrap=kind != "mc"
+    )
 
     def squeeze(x):
         return None if x is None else (x[0] if runs is None else x)

@@ -206,3 +206,10 @@ def test_prediction_errors(walk):
         expected_learning_curve(
             make("random-walk", n_states=61).mdp, [0] * 63, alpha=0.1, episodes=2
         )
+
+
+def test_truncation_warnings_say_what_happens(walk):
+    with pytest.warns(RuntimeWarning, match="returns are cut short"):
+        monte_carlo_evaluation(walk, PI, episodes=3, max_steps=1, seed=0)
+    with pytest.warns(RuntimeWarning, match="still bootstrap"):
+        td_evaluation(walk, PI, episodes=3, alpha=0.1, max_steps=1, seed=0)
