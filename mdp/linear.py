@@ -28,6 +28,19 @@ from .model import MDP
 from .policy import check_policy, policy_matrices
 from .types import FloatArray
 
+__all__ = [
+    "AUTO_KRYLOV_BUDGET",
+    "DENSE_FALLBACK_MAX_STATES",
+    "DENSE_MAX_STATES",
+    "DIRECT_MAX_FILL",
+    "DIRECT_MAX_RATIO",
+    "DIRECT_MAX_WORK",
+    "EXACT_METHODS",
+    "SolveInfo",
+    "choose_method",
+    "solve_policy_value",
+]
+
 #: ``auto`` uses a dense LU (LAPACK ``getrf``/``getrs`` via
 #: :func:`scipy.linalg.lu_factor`) up to this many unknowns (see
 #: :func:`choose_method` for the measurements).

@@ -22,6 +22,7 @@ from .model import MDP
 from .types import FloatArray, IntArray, RNGLike
 
 __all__ = [
+    "GREEDY_TIE_TOL",
     "check_policy",
     "is_deterministic",
     "uniform",

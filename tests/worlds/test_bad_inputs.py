@@ -330,3 +330,35 @@ def test_bad_npz_file_is_one_line_and_exit_2(capsys, tmp_path, content):
         code, _, err = run(capsys, command, path)
         assert code == 2
         assert "m.npz" in one_error(err, command)
+
+
+@pytest.mark.parametrize(
+    ("field", "edit", "match"),
+    [
+        (
+            "P_indices",
+            lambda a: a + 5,
+            r"`P` has index 5 in row 0, out of range 0\.\.2 for shape \(6, 3\); "
+            r"'.*f\.npz' is corrupt \(write it again with MDP\.save\(\)\)\.$",
+        ),
+        ("P_indptr", lambda a: a[::-1].copy(), r"indptr does not start at 0 and incr"),
+        (
+            "shape",
+            lambda a: np.array([4, 2]),
+            r"whose indptr has 7 entries; expected 5",
+        ),
+    ],
+)
+def test_tampered_npz_is_one_line_and_exit_2(capsys, tmp_path, field, edit, match):
+    # a valid archive whose CSR arrays were edited: solvers used to return
+    # ~1e229 marked converged, and evaluate_policy segfaulted
+    path = tmp_path / "f.npz"
+    assert run(capsys, "save", "forest", "--out", path)[0] == 0
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays[field] = edit(arrays[field])
+    np.savez(path, **arrays)
+    for command in ("solve", "check"):
+        code, out, err = run(capsys, command, path)
+        assert code == 2 and out == ""
+        assert re.search(match, one_error(err, command))
