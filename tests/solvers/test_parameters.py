@@ -88,6 +88,28 @@ def test_v0_checked_the_same_way(call):
 
 
 @pytest.mark.parametrize(
+    ("V0", "match"),
+    [
+        # complex values used to lose their imaginary part with a warning only
+        (
+            [1j, 0, 0, 0],
+            r"^`V0` has complex entries; probabilities, rewards and values",
+        ),
+        (
+            [True, False, False, False],
+            r"^`V0` must be a numeric array of shape \(4,\); got booleans",
+        ),
+        ("0000", r"^`V0` must be a numeric array of shape \(4,\); got text"),
+        ([[0.0], [0.0, 0.0]], r"^`V0` must be a rectangular array"),
+    ],
+)
+def test_v0_values_are_real_numbers(V0, match):
+    for solve in (solvers.value_iteration, solvers.modified_policy_iteration):
+        with pytest.raises(MDPError, match=match):
+            solve(M, V0=V0)
+
+
+@pytest.mark.parametrize(
     "call",
     [
         lambda H: solvers.backward_induction(M, H),
