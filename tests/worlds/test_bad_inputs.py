@@ -362,3 +362,28 @@ def test_tampered_npz_is_one_line_and_exit_2(capsys, tmp_path, field, edit, matc
         code, out, err = run(capsys, command, path)
         assert code == 2 and out == ""
         assert re.search(match, one_error(err, command))
+
+
+@pytest.mark.parametrize(
+    ("command", "out", "match"),
+    [
+        (
+            "solve",
+            "missing/fig.png",
+            r"--out '.*fig\.png': the directory '.*missing' does not exist\.$",
+        ),
+        ("graph", "missing/fig.png", r"the directory '.*missing' does not exist\.$"),
+        ("save", "missing/m.npz", r"the directory '.*missing' does not exist\.$"),
+        (
+            "solve",
+            "fig.jpgx",
+            r"--out '.*fig\.jpgx': matplotlib cannot write '\.jpgx' figures; use one of .*\.png",
+        ),
+    ],
+)
+def test_bad_out_is_an_error_before_the_work(capsys, tmp_path, command, out, match):
+    # it used to solve and print everything, then fail with a raw OSError
+    code, stdout, err = run(capsys, command, "gridworld-4x4", "--out", tmp_path / out)
+    assert code == 2 and stdout == ""
+    assert re.search(match, one_error(err, command))
+    assert list(tmp_path.iterdir()) == []
