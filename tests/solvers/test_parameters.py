@@ -149,3 +149,16 @@ def test_other_solver_knobs():
         match=r"^`ref_state` must be a state index \(an integer in 0\.\.3\); got 1\.0\.$",
     ):
         solvers.relative_value_iteration(M, ref_state=1.0)
+
+
+@pytest.mark.parametrize(
+    "fn", [solvers.q_values, solvers.advantage, solvers.expected_return]
+)
+def test_unknown_option_of_the_evaluation_helpers_names_the_helper(fn):
+    # was "evaluate_policy() got an unexpected keyword argument 'p0'"
+    with pytest.raises(
+        TypeError,
+        match=rf"^{fn.__name__}\(\) got the unknown option\(s\) 'p0'; its keyword "
+        r"arguments go to evaluate_policy: method, tol, V0\.$",
+    ):
+        fn(M, [0] * 4, p0=[1.0, 0.0, 0.0, 0.0])
