@@ -197,6 +197,16 @@ def _natural(m: MDP, th: FloatArray, obs: IntArray | None, ex: Any) -> FloatArra
     return w / norm
 
 
+def _check_step(th: FloatArray, t: int, eta: float) -> None:
+    """Refuse logits that overflowed float64 (a step size far too large)."""
+    if not np.isfinite(th).all():
+        msg = (
+            f"the logits are not finite after step {t + 1} (lr = {eta:g}): the "
+            f"step size is too large for float64. Lower `lr`."
+        )
+        raise MDPError(msg)
+
+
 def _check_lr(lr: Any) -> float:
     v = check_real(lr, "lr")
     if not v > 0:
@@ -290,6 +300,15 @@ def policy_gradient_ascent(
     if gradient != "exact" and (natural or tau > 0):
         msg = "`natural` and `entropy` need gradient='exact' (sampled Fisher matrices and entropy gradients are not implemented)."
         raise MDPError(msg)
+    if gradient == "exact" and (baseline is not None or lam is not None):
+        msg = (
+            "`baseline` and `lam` apply to sampled gradients only (gradient = "
+            "'baseline' or 'gae'); the exact gradient uses the exact V^pi."
+        )
+        raise MDPError(msg)
+    if callback is not None and not callable(callback):
+        msg = f"`callback` must be None or a function callback(t, theta); got {callback!r}."
+        raise MDPError(msg)
     if natural and tau > 0 and obs is not None:
         msg = "entropy-regularised natural PG is implemented for the tabular policy only (observations=None)."
         raise MDPError(msg)
@@ -313,7 +332,9 @@ def policy_gradient_ascent(
         if gradient == "exact":
             if natural and soft is not None:
                 # Cen et al.: theta <- (1 - eta tau/(1-gamma)) theta + eta/(1-gamma) Q_tau
-                th = (1.0 - eta * tau / norm) * th + (eta / norm) * soft.Q
+                with np.errstate(over="ignore", invalid="ignore"):
+                    th = (1.0 - eta * tau / norm) * th + (eta / norm) * soft.Q
+                _check_step(th, t, eta)
                 continue
             if natural:
                 step = _natural(m, th, obs, ex)
@@ -334,7 +355,9 @@ def policy_gradient_ascent(
                 seed=rng,
             ).estimate
         # theta_{t+1} = theta_t + eta g_t
-        th = th + eta * step
+        with np.errstate(over="ignore", invalid="ignore"):
+            th = th + eta * step
+        _check_step(th, t, eta)
     J = np.array(Js)
     progress(f"done: J = {J[-1]:.6g}, J* - J = {J_star - J[-1]:.3e}", force=True)
     method = ("natural " if natural else "") + (
@@ -415,12 +438,54 @@ def clipped_surrogate(
     obs = check_observations(m, observations)
     th = check_theta(m, theta, obs)
     eps = check_probability(clip, "clip")
-    s = np.asarray(states, dtype=np.intp)
-    a = np.asarray(actions, dtype=np.intp)
-    c = np.asarray(weights, dtype=np.float64)
-    lp_old = np.asarray(logp_old, dtype=np.float64)
+    s, a, c, lp_old = _check_batch(m, states, actions, weights, logp_old)
     n = check_int(episodes, "episodes")
     return _surrogate(m, th, obs, s, a, c, lp_old, n, eps)
+
+
+def _check_batch(
+    m: MDP, states: Any, actions: Any, weights: Any, logp_old: Any
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """The flat batch of :func:`clipped_surrogate`: same length, valid indices."""
+    out: list[Any] = []
+    for x, name, n in (
+        (states, "states", m.n_states),
+        (actions, "actions", m.n_actions),
+    ):
+        arr = np.asarray(x)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            msg = f"`{name}` must be a 1-D integer array (one entry per step); got shape {arr.shape}, dtype {arr.dtype}."
+            raise MDPError(msg)
+        bad = np.flatnonzero((arr < 0) | (arr >= n))
+        if bad.size:
+            k = int(bad[0])
+            msg = f"`{name}[{k}]` = {int(arr[k])} is out of range 0..{n - 1}."
+            raise MDPError(msg)
+        out.append(arr.astype(np.intp))
+    for x, name in ((weights, "weights"), (logp_old, "logp_old")):
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = f"`{name}` must be a 1-D numeric array; converting it failed: {exc}"
+            raise MDPError(msg) from exc
+        if arr.ndim != 1 or not np.isfinite(arr).all():
+            msg = f"`{name}` must be a finite 1-D array (one entry per step); got shape {arr.shape}."
+            raise MDPError(msg)
+        out.append(arr)
+    sizes = {len(v) for v in out}
+    if len(sizes) != 1:
+        msg = (
+            "`states`, `actions`, `weights` and `logp_old` must have the same "
+            f"length (one entry per step); got {', '.join(str(len(v)) for v in out)}."
+        )
+        raise MDPError(msg)
+    s, a = out[0], out[1]
+    off = np.flatnonzero(~m.action_mask[s, a])
+    if off.size:
+        k = int(off[0])
+        msg = f"step {k}: action {int(a[k])} is not available in state {int(s[k])} (see `m.action_mask`)."
+        raise MDPError(msg)
+    return s, a, out[2], out[3]
 
 
 def _surrogate(m, th, obs, s, a, c, lp_old, n, eps) -> tuple[float, FloatArray]:
@@ -483,7 +548,13 @@ def ppo_clip(
     if estimator not in ESTIMATORS:
         msg = f"`estimator` must be one of {', '.join(map(repr, ESTIMATORS))}; got {estimator!r}."
         raise MDPError(msg)
+    if lam is not None and estimator != "gae":
+        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
     b = _check_baseline(m, baseline, estimator)
+    if b is not None and estimator not in ("baseline", "gae"):
+        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
     lam_ = 0.95 if lam is None else check_probability(lam, "lam")
     T = (
         _default_max_steps(m)
@@ -512,7 +583,9 @@ def ppo_clip(
         lp_old = _log_softmax(m, th, obs)[s, a]
         for _ in range(K):
             _, g = _surrogate(m, th, obs, s, a, ck, lp_old, n, eps)
-            th = th + eta * g
+            with np.errstate(over="ignore", invalid="ignore"):
+                th = th + eta * g
+            _check_step(th, t, eta)
     J = np.array(Js)
     return AscentResult(
         theta=th,

@@ -435,9 +435,9 @@ def estimator_study(
     m: MDP,
     theta: npt.ArrayLike,
     *,
-    episodes: tuple[int, ...] = (10, 100, 1000),
+    episodes: int | tuple[int, ...] = (10, 100, 1000),
     runs: int = 100,
-    estimators: tuple[str, ...] = ("total", "reward-to-go", "baseline", "gae"),
+    estimators: str | tuple[str, ...] = ("total", "reward-to-go", "baseline", "gae"),
     lam: float = 0.95,
     baseline: str | npt.ArrayLike = "exact",
     observations: npt.ArrayLike | None = None,
@@ -469,10 +469,25 @@ def estimator_study(
     """
     obs = check_observations(m, observations)
     th = check_theta(m, theta, obs)
-    sizes = np.array([check_int(k, "episodes") for k in episodes], dtype=np.intp)
+    sizes_in = (episodes,) if isinstance(episodes, int | np.integer) else episodes
+    try:
+        sizes_list = list(sizes_in)
+    except TypeError as exc:
+        msg = f"`episodes` must be a sequence of episode counts, e.g. (10, 100); got {episodes!r}."
+        raise MDPError(msg) from exc
+    if not sizes_list:
+        msg = "`episodes` is empty; give at least one episode count, e.g. (10, 100)."
+        raise MDPError(msg)
+    sizes = np.array([check_int(k, "episodes") for k in sizes_list], dtype=np.intp)
     R = check_int(runs, "runs")
     if R < 2:
         msg = "`runs` must be at least 2 to measure a variance."
+        raise MDPError(msg)
+    if isinstance(estimators, str):
+        estimators = (estimators,)
+    estimators = tuple(estimators)
+    if not estimators:
+        msg = f"`estimators` is empty; choose from {', '.join(map(repr, ESTIMATORS))}."
         raise MDPError(msg)
     for e in estimators:
         _check_estimator(e)

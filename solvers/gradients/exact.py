@@ -51,6 +51,7 @@ import scipy.sparse.linalg as spla
 
 from mdp import MDP, ImproperPolicyError
 from mdp.bellman import q_from_v
+from mdp.model import check_mdp
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray, IntArray
 from solvers.exact import evaluate_policy
@@ -180,7 +181,7 @@ def state_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
     >>> state_occupancy(m, [0, 0])
     array([2., 0.])
     """
-    p = to_matrix(check_policy(m, pi), m.n_actions)
+    p = to_matrix(check_policy(check_mdp(m), pi), m.n_actions)
     return _occupancy(m, _policy_chain(m, p)[0])
 
 
@@ -198,7 +199,7 @@ def state_action_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
     >>> round(float((d * m.r).sum()), 6) == round(float(m.p0 @ linear_programming(m).V), 6)
     True
     """
-    p = to_matrix(check_policy(m, pi), m.n_actions)
+    p = to_matrix(check_policy(check_mdp(m), pi), m.n_actions)
     return _occupancy(m, _policy_chain(m, p)[0])[:, None] * p
 
 

@@ -343,3 +343,52 @@ def test_entropy_gradient_with_observations_matches_finite_differences():
         e[idx] = h
         fd[idx] = (J_tau(theta + e) - J_tau(theta - e)) / (2 * h)
     np.testing.assert_allclose(step, fd, atol=1e-4)
+
+
+def test_bad_arguments_found_in_review():
+    m = make("short-corridor").mdp
+    th = np.zeros((4, 2))
+    with pytest.raises(TypeError, match="expected an mdp.MDP as the first argument"):
+        policy_gradient("short-corridor", th)
+    with pytest.raises(TypeError, match="expected an mdp.MDP"):
+        state_occupancy(None, [0, 0, 0, 0])
+    with pytest.raises(MDPError, match="`baseline` and `lam` apply to sampled"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, baseline="exact")
+    with pytest.raises(MDPError, match="`baseline` and `lam` apply to sampled"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, lam=0.5)
+    with pytest.raises(MDPError, match="`callback` must be None or a function"):
+        policy_gradient_ascent(m, lr=0.1, steps=1, callback=3)
+    with pytest.raises(MDPError, match=r"not finite after step 1 \(lr = 1e\+308\)"):
+        policy_gradient_ascent(m, lr=1e308, steps=3)
+    with pytest.raises(MDPError, match="`lam` is GAE's lambda"):
+        ppo_clip(m, lr=0.1, steps=1, episodes=2, estimator="total", lam=0.3)
+    with pytest.raises(MDPError, match="`baseline` applies to"):
+        ppo_clip(m, lr=0.1, steps=1, episodes=2, estimator="total", baseline="exact")
+    kw = {"logp_old": [0.0], "weights": [1.0], "episodes": 1}
+    with pytest.raises(MDPError, match=r"`states\[0\]` = 9 is out of range 0..3"):
+        clipped_surrogate(m, th, states=[9], actions=[0], **kw)
+    with pytest.raises(MDPError, match="`states` must be a 1-D integer array"):
+        clipped_surrogate(m, th, states=[0.5], actions=[0], **kw)
+    with pytest.raises(MDPError, match=r"must have the same length .* got 2, 1, 1, 1"):
+        clipped_surrogate(m, th, states=[0, 1], actions=[0], **kw)
+
+
+def test_bad_policy_and_gaussian_arguments():
+    from mdp import PolicyError
+    from solvers.gradients import (
+        gaussian_log_prob,
+        gaussian_sample,
+        grad_log_softmax,
+        linear_quadratic,
+    )
+
+    with pytest.raises(PolicyError, match=r"`pi` must have shape \(S, A\)"):
+        grad_log_softmax([0.5, 0.5])
+    with pytest.raises(PolicyError, match="`pi` row 0 is not a probability"):
+        grad_log_softmax([[0.5, 0.7]])
+    with pytest.raises(MDPError, match="`mu` must be a numeric array"):
+        gaussian_sample("a", 0.0)
+    with pytest.raises(MDPError, match=r"must broadcast .* \(3,\), \(\), \(2,\)"):
+        gaussian_log_prob([0.0, 1.0], [0.0, 0.0, 0.0], 0.0)
+    with pytest.raises(MDPError, match="`state_std` is a standard deviation"):
+        linear_quadratic(0.5, 0.0, state_std=-1.0)
