@@ -58,7 +58,6 @@ connectionist reinforcement learning", Machine Learning 8 (1992).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,12 +71,14 @@ from mdp.checks import as_generator, check_int, check_probability, check_real
 from mdp.types import FloatArray, IntArray, RNGLike
 from solvers.exact import value_iteration
 
+from .._result import _ShortRepr as ShortRepr
+from .._status import Progress
 from ._episodes import sample_episodes
-from ._result import ShortRepr
 from .estimators import (
     ESTIMATORS,
     _baseline_values,
-    _check_baseline,
+    _check_estimator,
+    _check_lam_baseline,
     _default_max_steps,
     _weights,
     estimate_policy_gradient,
@@ -131,19 +132,6 @@ class AscentResult(ShortRepr):
     steps: int
     elapsed: float
     info: dict[str, Any] = field(default_factory=dict)
-
-
-class _Progress:
-    """About one line a second on stderr, when asked."""
-
-    def __init__(self, name: str, on: bool) -> None:
-        self.name, self.on, self.last = name, on, time.perf_counter()
-
-    def __call__(self, text: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.on and (force or now - self.last >= 1.0):
-            print(f"{self.name}: {text}", file=sys.stderr, flush=True)
-            self.last = now
 
 
 def _j_star(m: MDP) -> float:
@@ -315,7 +303,7 @@ def policy_gradient_ascent(
     rng = as_generator(seed)
     J_star = _j_star(m)
     Js, norms, regs = [], [], []
-    progress = _Progress("policy_gradient_ascent", verbose)
+    progress = Progress("policy_gradient_ascent", verbose)
     norm = 1.0 - m.gamma if m.gamma < 1.0 else 1.0
     for t in range(n_steps + 1):
         ex = _exact(m, th, obs)
@@ -545,17 +533,8 @@ def ppo_clip(
     n = check_int(episodes, "episodes")
     K = check_int(epochs, "epochs")
     eps = check_probability(clip, "clip")
-    if estimator not in ESTIMATORS:
-        msg = f"`estimator` must be one of {', '.join(map(repr, ESTIMATORS))}; got {estimator!r}."
-        raise MDPError(msg)
-    if lam is not None and estimator != "gae":
-        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
-    b = _check_baseline(m, baseline, estimator)
-    if b is not None and estimator not in ("baseline", "gae"):
-        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
-    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
+    estimator = _check_estimator(estimator)
+    lam_, b = _check_lam_baseline(m, estimator, lam, baseline)
     T = (
         _default_max_steps(m)
         if max_steps is None
@@ -564,7 +543,7 @@ def ppo_clip(
     rng = as_generator(seed)
     J_star = _j_star(m)
     Js, norms = [], []
-    progress = _Progress("ppo_clip", verbose)
+    progress = Progress("ppo_clip", verbose)
     for t in range(n_steps + 1):
         ex = _exact(m, th, obs)
         Js.append(ex.J)

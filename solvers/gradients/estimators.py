@@ -65,8 +65,8 @@ from mdp import MDP, MDPError
 from mdp.checks import as_generator, check_int, check_probability, spawn_generators
 from mdp.types import FloatArray, IntArray, RNGLike
 
+from .._result import _ShortRepr as ShortRepr
 from ._episodes import Episodes, sample_episodes
-from ._result import ShortRepr
 from .exact import _exact, _to_rows
 from .policies import _softmax, check_observations, check_theta
 
@@ -157,6 +157,21 @@ def _check_baseline(m: MDP, baseline: Any, estimator: str) -> Any:
         )
         raise MDPError(msg)
     return b
+
+
+def _check_lam_baseline(
+    m: MDP, estimator: str, lam: Any, baseline: Any
+) -> tuple[float, Any]:
+    """GAE's ``lam`` (default 0.95) and the baseline, each only where it applies."""
+    if lam is not None and estimator != "gae":
+        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
+    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
+    b = _check_baseline(m, baseline, estimator)
+    if b is not None and estimator not in ("baseline", "gae"):
+        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
+    return lam_, b
 
 
 # ------------------------------------------------------------- the math
@@ -345,14 +360,7 @@ def estimate_policy_gradient(
         if max_steps is None
         else check_int(max_steps, "max_steps")
     )
-    if lam is not None and estimator != "gae":
-        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
-    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
-    b = _check_baseline(m, baseline, estimator)
-    if b is not None and estimator not in ("baseline", "gae"):
-        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
+    lam_, b = _check_lam_baseline(m, estimator, lam, baseline)
     rng = as_generator(seed)
     pi = _softmax(m, th, obs)
     ex = (
