@@ -54,6 +54,13 @@ arXiv 2020).  J. Schulman, F. Wolski, P. Dhariwal, A. Radford, O. Klimov,
 "Proximal policy optimization algorithms", arXiv:1707.06347 (2017).
 R. J. Williams, "Simple statistical gradient-following algorithms for
 connectionist reinforcement learning", Machine Learning 8 (1992).
+
+The lemma and equation numbers above are as transcribed by the implementer;
+the review could reach only the papers' abstracts, not their bodies (see
+the module docstring of ``tests/solvers/gradients/test_pg_ascent.py``).  The
+updates themselves are checked independently: the natural step against the
+pseudo-inverse of the exact Fisher matrix, the entropy gradient against
+finite differences of an independently computed :math:`J_\tau`.
 """
 
 from __future__ import annotations
