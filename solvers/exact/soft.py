@@ -78,6 +78,9 @@ class SoftResult(ShortRepr):
         ``||V_k - V_{k-1}||_inf`` per iteration.
     error_bound : float
         Guaranteed ``||V - V_tau||_inf`` bound (``nan`` with ``gamma = 1``).
+    bound : str
+        The stopping rule behind ``error_bound`` (``solvers._status.BOUNDS``;
+        empty when the values are not finite).
     elapsed : float
     method : str
     message : str
@@ -96,6 +99,7 @@ class SoftResult(ShortRepr):
     iterations: int
     residuals: FloatArray
     error_bound: float
+    bound: str
     elapsed: float
     method: str
     message: str
@@ -249,11 +253,16 @@ def soft_value_iteration(
         elif delta <= tol:
             status = Status.CONVERGED
             break
+    rule = (
+        ""
+        if status == Status.NON_FINITE
+        else BOUNDS["sup" if g < 1 else "residual_gamma1"]
+    )
     message = finish(
         status,
         k=len(res),
         unit="sweep(s)",
-        bound=BOUNDS["sup" if g < 1 else "residual_gamma1"],
+        bound=rule,
         method="soft_value_iteration",
         max_iter=max_iter,
         detail=f"last residual {res[-1]:.3g}",
@@ -269,6 +278,7 @@ def soft_value_iteration(
         iterations=len(res),
         residuals=np.array(res),
         error_bound=bound,
+        bound=rule,
         elapsed=time.perf_counter() - t0,
         method="soft_value_iteration",
         message=message,
@@ -340,6 +350,7 @@ def soft_policy_iteration(
         iterations=len(res),
         residuals=np.array(res),
         error_bound=float("nan"),
+        bound="" if status == Status.NON_FINITE else BOUNDS["soft_pi"],
         elapsed=time.perf_counter() - t0,
         method="soft_policy_iteration",
         message=message,

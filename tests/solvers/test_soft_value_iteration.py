@@ -112,6 +112,7 @@ def test_status_field_like_the_other_exact_solvers(solver):
     sol = solver(m, temperature=1.0)
     assert sol.status == "converged" and sol.converged
     assert sol.message.startswith("converged after")
+    assert sol.bound and sol.message.endswith(sol.bound)
     with pytest.warns(RuntimeWarning, match="max_iter=1 "):
         sol = solver(
             MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.99),
@@ -128,6 +129,7 @@ def test_soft_policy_iteration_detects_overflowing_values():
         sol = soft_policy_iteration(_huge_rewards(), temperature=1.0)
     assert sol.status == "non_finite" and not sol.converged
     assert sol.iterations == 1 and not np.isfinite(sol.V).all()
+    assert sol.bound == ""
 
 
 def test_soft_value_iteration_detects_non_finite_sweeps(monkeypatch):
@@ -147,7 +149,7 @@ def test_soft_value_iteration_detects_non_finite_sweeps(monkeypatch):
     with pytest.warns(RuntimeWarning, match=r"soft_value_iteration: the values are"):
         sol = soft_value_iteration(m, temperature=1.0)
     assert sol.status == "non_finite" and not sol.converged
-    assert sol.iterations == 3 and np.isnan(sol.error_bound)
+    assert sol.iterations == 3 and np.isnan(sol.error_bound) and sol.bound == ""
 
 
 def test_bad_models_and_temperatures():
