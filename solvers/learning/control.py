@@ -430,7 +430,6 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     ep = np.zeros(R, dtype=np.int64)
     ep_ret = np.zeros(R)
     ep_len = np.zeros(R, dtype=np.int64)
-    steps = np.zeros(R, dtype=np.int64)
     trunc_count = np.zeros(R, dtype=np.int64)
     alive = np.ones(R, dtype=bool)
     eps = eps_s(ep)
@@ -454,6 +453,14 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         disc = g ** np.arange(n + 1)
 
     def update(table_f, flat, y, weight):
+        if counts is None and weight is ONE:
+            # Q(S, A) <- Q(S, A) + alpha [G - Q(S, A)], every walker alive
+            q = table_f.take(flat)
+            y -= q
+            y *= alpha_c
+            y += q
+            table_f[flat] = y
+            return
         if counts is not None:
             counts[flat] += np.asarray(weight).astype(np.int64)
             al = alpha_s(counts[flat])
@@ -463,26 +470,40 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         table_f[flat] += weight * al * (y - table_f[flat])
 
     all_alive = True
-    while alive.any():
+    ONE = 1.0
+    no_trunc = np.zeros(R, dtype=bool)
+    rSA = rS * A
+    longest = 0  # an upper bound on max(ep_len): truncation is checked near it
+    while True:
         u, z = U.next()
         s2, r, term, trunc_env = W.step(s, a, u[_U_TR], z, alive)
         ep_len += 1
         ep_ret += r
-        steps += alive
-        trunc = ep_len >= max_steps
-        if W.may_truncate:
-            trunc |= trunc_env
-        trunc &= ~term
-        end = term | trunc
+        longest += 1
+        if longest >= max_steps or W.may_truncate:
+            longest = int(ep_len.max())
+            trunc = ep_len >= max_steps
+            if W.may_truncate:
+                trunc |= trunc_env
+            trunc &= ~term
+            end = term | trunc
+        else:
+            trunc, end = no_trunc, term
         rows2 = rS + s2
-        flat = (rS + s) * A + a
-        w = 1.0 if all_alive and n == 1 else alive.astype(np.float64)
-        visits[flat] += alive
+        flat = s * A
+        flat += a
+        flat += rSA
+        if all_alive and n == 1:
+            w = ONE
+            visits[flat] += 1
+        else:
+            w = alive.astype(np.float64)
+            visits[flat] += alive
         if method == "sarsa":
             # A' ~ eps-greedy(Q(S', .)), chosen before the update
             a2 = eps_greedy(Qr[rows2], avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
             if n == 1:
-                y = rules.sarsa_target(r, g, Qr[rows2, a2], term)
+                y = rules.sarsa_target(r, g, Qf.take(rows2 * A + a2), term)
                 update(Qf, flat, y, w)
             else:
                 _nstep_update(
@@ -524,6 +545,8 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                 ep[done] += 1
                 alive[done] = ep[done] < episodes
                 all_alive = bool(alive.all())
+                if not alive.any():
+                    break
                 eps[done] = eps_s(ep[done])
                 prog(f"episode {int(ep.min())}/{episodes} (all runs)")
             s0 = W.reset(idx, u[_U_RS])
@@ -534,12 +557,15 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                                      eps[idx], u[_U_REXP][idx], u[_U_RPICK][idx])  # fmt: skip
             ep_ret[idx] = 0.0
             ep_len[idx] = 0
+            if not all_alive:
+                ep_len[~alive] = 0  # idle runs never truncate
         if method != "sarsa":
             # A' ~ eps-greedy at S' (or at the new S_0), after the update
             rows_next = rS + s2
             a2 = eps_greedy(behaviour_rows(rows_next), avail_of(s2), eps, u[_U_EXP],
                             u[_U_PICK])  # fmt: skip
         s, a = s2, a2
+    steps = lens.sum(axis=1)  # every step of a run belongs to one of its episodes
     prog(f"done: {int(steps.sum())} steps", force=True)
     Qout = Q if not double else 0.5 * (Q + QB)
     # final greedy policy, ties uniformly at random (one more draw per run)
