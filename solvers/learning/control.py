@@ -437,10 +437,12 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     prog = Progress(method, progress)
 
     def behaviour_rows(rows):
-        return Qr[rows] + QBr[rows] if double else Qr[rows]
+        # take(axis=0) gathers rows several times faster than Qr[rows]
+        q = Qr.take(rows, axis=0)
+        return q + QBr.take(rows, axis=0) if double else q
 
     def avail_of(states):
-        return None if mask is None else mask[states]
+        return None if mask is None else mask.take(states, axis=0)
 
     # first states and actions
     u, _ = U.next()
@@ -501,7 +503,8 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             visits[flat] += alive
         if method == "sarsa":
             # A' ~ eps-greedy(Q(S', .)), chosen before the update
-            a2 = eps_greedy(Qr[rows2], avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
+            a2 = eps_greedy(Qr.take(rows2, axis=0), avail_of(s2), eps, u[_U_EXP],
+                            u[_U_PICK])  # fmt: skip
             if n == 1:
                 y = rules.sarsa_target(r, g, Qf.take(rows2 * A + a2), term)
                 update(Qf, flat, y, w)
@@ -511,7 +514,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                     bufA, bufR, Qf, Qr, rS, A, update,
                 )  # fmt: skip
         elif method in ("q-learning", "expected-sarsa"):
-            q2 = Qr[rows2]
+            q2 = Qr.take(rows2, axis=0)
             if method == "q-learning":
                 y = rules.q_learning_target(r, g, q2, term)
             else:
@@ -519,19 +522,20 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             update(Qf, flat, y, w)
         else:  # double Q
             coin = u[_U_COIN] < 0.5
-            qa2, qb2 = Qr[rows2], QBr[rows2]
+            qa2, qb2 = Qr.take(rows2, axis=0), QBr.take(rows2, axis=0)
             ya = rules.double_q_target(r, g, qb2, random_argmax(qa2, u[_U_TIE]), term)
             yb = rules.double_q_target(r, g, qa2, random_argmax(qb2, u[_U_TIE]), term)
             update(Qf, flat, ya, w * coin)
             update(QBf, flat, yb, w * ~coin)
         if end.any():
-            idx = np.flatnonzero(end)
-            done = idx[alive[idx]]
+            idx = end.nonzero()[0]
+            done = idx if all_alive else idx[alive[idx]]
             if done.size:
                 k = ep[done]
                 rets[done, k] = ep_ret[done]
                 lens[done, k] = ep_len[done]
-                trunc_count[done] += trunc[done]
+                if trunc is not no_trunc:
+                    trunc_count[done] += trunc[done]
                 if qerr is not None:
                     Qd = Q[done] if not double else 0.5 * (Q[done] + QB[done])
                     qerr[done, k] = scorer.q_error(Qd)
@@ -547,11 +551,12 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                 all_alive = bool(alive.all())
                 if not alive.any():
                     break
-                eps[done] = eps_s(ep[done])
-                prog(f"episode {int(ep.min())}/{episodes} (all runs)")
+                if eps_s.kind != "constant":
+                    eps[done] = eps_s(ep[done])
+                if progress:
+                    prog(f"episode {int(ep.min())}/{episodes} (all runs)")
             s0 = W.reset(idx, u[_U_RS])
-            s2 = s2.copy()
-            s2[idx] = s0
+            s2[idx] = s0  # s2 is the walkers' fresh array
             if method == "sarsa":  # A' at S' was drawn before; draw A_0 afresh
                 a2[idx] = eps_greedy(behaviour_rows(rS[idx] + s0), avail_of(s0),
                                      eps[idx], u[_U_REXP][idx], u[_U_RPICK][idx])  # fmt: skip
@@ -593,7 +598,7 @@ def _nstep_update(n, disc, g, t, s, a, r, s2, a2, term, end, w, bufS, bufA, bufR
     pos = t % n
     ri = np.arange(R)
     bufS[ri, pos], bufA[ri, pos], bufR[ri, pos] = s, a, r
-    q_boot = Qr[rS + s2, a2]
+    q_boot = Qf.take((rS + s2) * A + a2)
     # walkers whose episode goes on: one update of tau = t - n + 1 if tau >= 0
     go = ~end & (t >= n - 1)
     if go.any():
