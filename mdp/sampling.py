@@ -279,11 +279,11 @@ class BatchSampler:
         else:
             k = np.searchsorted(self._key, x, side="right")
             k = np.minimum(k, self._row_last[row])
-        s_next = self._next[k]
-        reward = self._reward[k]
+        s_next = self._next.take(k)
+        reward = self._reward.take(k)
         if self._std is not None and z is not None:
-            reward = reward + self._std[k] * z
-        return s_next, reward, self._terminal[s_next]
+            reward = reward + self._std.take(k) * z
+        return s_next, reward, self._terminal.take(s_next)
 
     def tables_for_python(self) -> dict[str, list[Any]]:
         """The sampler's arrays as Python lists, for a scalar fast loop.
