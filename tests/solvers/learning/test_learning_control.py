@@ -231,3 +231,17 @@ def test_argument_errors(cliff):
         sarsa(cliff, **kw, n=0)
     with pytest.raises(MDPError, match=r"`omega` must be in \(0.5, 1\]"):
         schedules.polynomial(1.5)
+
+
+def test_repr_is_short_with_arrays_in_info():
+    # the planning family's Dyna-Q returns a LearningResult with arrays and a
+    # long tuple in `info`: the repr summarises them instead of printing them
+    from solvers import dyna_q
+
+    res = dyna_q(make("cliff-walking").mdp, episodes=3, planning_steps=2, alpha=0.5,
+                 epsilon=0.1, runs=2, seed=0)  # fmt: skip
+    assert isinstance(res.info["cumulative_reward"], np.ndarray)
+    text = repr(res)
+    assert len(text) < 1200
+    assert "cumulative_reward: <float64 array (2," in text
+    assert "\n" not in text
