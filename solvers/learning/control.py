@@ -337,6 +337,12 @@ def _control(
     max_steps = check_int(max_steps, "max_steps")
     if eval_every is not None:
         eval_every = check_int(eval_every, "eval_every")
+        if eval_every > episodes:
+            msg = (
+                f"`eval_every` = {eval_every} exceeds `episodes` = {episodes}: the "
+                "greedy policy would never be evaluated; use at most `episodes`."
+            )
+            raise MDPError(msg)
     alpha_s, eps_s = as_alpha(alpha), as_epsilon(epsilon)
     R = check_runs(runs)
     gens = generators(seed, R)

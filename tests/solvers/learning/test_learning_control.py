@@ -231,6 +231,8 @@ def test_argument_errors(cliff):
         sarsa(cliff, **kw, n=0)
     with pytest.raises(MDPError, match=r"`omega` must be in \(0.5, 1\]"):
         schedules.polynomial(1.5)
+    with pytest.raises(MDPError, match=r"`eval_every` = 5 exceeds `episodes` = 3"):
+        q_learning(cliff, **kw, eval_every=5)
 
 
 def test_repr_is_short_with_arrays_in_info():
