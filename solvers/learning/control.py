@@ -581,7 +581,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     Qout = Q if not double else 0.5 * (Q + QB)
     # final greedy policy, ties uniformly at random (one more draw per run)
     tie_u = np.array([gg.random(S) for gg in gens])
-    pol = np.stack([random_argmax(Qout[i], tie_u[i]) for i in range(R)])
+    pol = random_argmax(Qout.reshape(R * S, A), tie_u.ravel()).reshape(R, S)
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
     return (
         Qout,
