@@ -247,3 +247,23 @@ def test_repr_is_short_with_arrays_in_info():
     assert len(text) < 1200
     assert "cumulative_reward: <float64 array (2," in text
     assert "\n" not in text
+
+
+def test_tie_breaking_picks_the_kth_maximiser():
+    # eps-greedy's tie rule against a plain-Python reference: the
+    # floor(u * count)-th maximiser of each row in index order, for row
+    # widths on the byte-table path (A <= 8) and on the column loop
+    from solvers.learning._common import random_argmax
+
+    rng = np.random.default_rng(0)
+    for A in (1, 2, 3, 4, 7, 8, 9, 12):
+        q = rng.integers(0, 3, size=(500, A)).astype(float)
+        q[:50] = 0.0  # all tied
+        u = rng.random(500)
+        u[:5] = 0.0
+        u[5:10] = np.nextafter(1.0, 0.0)
+        want = []
+        for row, x in zip(q.tolist(), u.tolist(), strict=True):
+            ties = [j for j, v in enumerate(row) if v == max(row)]
+            want.append(ties[int(x * len(ties))])
+        np.testing.assert_array_equal(random_argmax(q, u), want)
