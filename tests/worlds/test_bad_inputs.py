@@ -387,3 +387,15 @@ def test_bad_out_is_an_error_before_the_work(capsys, tmp_path, command, out, mat
     assert code == 2 and stdout == ""
     assert re.search(match, one_error(err, command))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jump_without_its_reward_shows_the_format():
+    # {(0, 1): (0, 0)} (a target, no reward) used to get "target must be a
+    # (row, col) pair of integers; got 0"
+    with pytest.raises(
+        GridWorldError,
+        match=re.escape(
+            "`jumps[(0, 1)]` = (0, 0); expected ((row, col), reward), e.g. ((4, 1), 10.0)."
+        ),
+    ):
+        GridWorld(["S.G"], jumps={(0, 1): (0, 0)})
