@@ -50,17 +50,27 @@ def test_zero_terminal_value_optimal_once_horizon_reaches_goal(name):
     Vs, _ = _vstar(m)
     # -1 per step, the step into the goal included: the distance to the goal
     # is -V*, the farthest state decides.  With H = d the farthest state ties
-    # (reaching the goal in d steps and wandering both return -d), and the
-    # lowest-index tie-break wanders; H = d + 1 breaks the tie.
+    # (reaching the goal in d steps and wandering d steps both return -d):
+    # the tie rule sends it to the plan that has terminated by the horizon.
+    # With H = d - 1 no plan from there terminates, all tie, and it wanders.
     d = int(round(-Vs.min()))
-    ctl = mpc(m, horizon=d + 1, V_star=Vs)
-    assert ctl.proper and ctl.loss <= 1e-9
     far = int(np.argmin(Vs))
-    tie = mpc(m, horizon=d, V_star=Vs)
-    np.testing.assert_allclose(tie.planned_value[far], -d)
-    assert not tie.proper
-    assert np.isnan(tie.V).all() and tie.loss == np.inf
-    assert "never reaches a terminal state" in tie.message
+    ctl = mpc(m, horizon=d, V_star=Vs)
+    np.testing.assert_allclose(ctl.planned_value[far], -d)
+    assert ctl.proper and ctl.loss <= 1e-9
+    np.testing.assert_allclose(ctl.V, Vs, atol=1e-9)
+    short = mpc(m, horizon=d - 1, V_star=Vs)
+    assert not short.proper
+    assert np.isnan(short.V).all() and short.loss == np.inf
+    assert "never reaches a terminal state" in short.message
+    # the lowest-index rule alone (no terminal state to prefer) would wander
+    # at H = d as well: the same world with the goal made an absorbing
+    # non-terminal state plans the same values but keeps the first tie
+    P = m.P.toarray().reshape(m.n_states, m.n_actions, m.n_states)
+    loose = MDP(P, m.r, gamma=1.0)
+    lo = mpc(loose, horizon=d, V_star=np.zeros(m.n_states))
+    np.testing.assert_allclose(lo.planned_value, ctl.planned_value)
+    assert not np.array_equal(lo.policy[~m.terminal], ctl.policy[~m.terminal])
 
 
 def test_gridworld_5x5_loss_not_monotone_in_horizon():
