@@ -395,7 +395,15 @@ def _executed(M: MDP):
 def _open_loop(M: MDP, H: int, V_hat: FloatArray, method, rng, n_samples, n_iter):
     S, A = M.n_states, M.n_actions
     Pa, r_sa, fallback = _executed(M)
-    if method == "enumerate" or (method == "auto" and A**H * S * S <= _ENUM_LIMIT):
+    size = A**H * S * S
+    if method == "enumerate" and size > 16 * _ENUM_LIMIT:
+        msg = (
+            f"open-loop enumeration of A^H = {A}^{H} sequences from {S} states "
+            f"needs A^H * S^2 = {float(size):.3g} floats (limit {16 * _ENUM_LIMIT}); "
+            f"use open_loop_method='cem' or 'auto', or a shorter horizon."
+        )
+        raise MDPError(msg)
+    if method == "enumerate" or (method == "auto" and size <= _ENUM_LIMIT):
         planned, steps = _enumerate(M, H, V_hat, Pa, r_sa)
         how = f"open loop: exact enumeration of {A**H} sequences"
     else:

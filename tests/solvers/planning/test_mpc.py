@@ -213,6 +213,9 @@ def test_model_planning_and_errors():
         mpc(m, horizon=2, open_loop=True, open_loop_method="x")
     with pytest.raises(TypeError, match="mdp.MDP"):
         mpc("x", horizon=2)
+    # an enumeration that cannot fit in memory is refused, not attempted
+    with pytest.raises(MDPError, match="enumeration of A\\^H = 4\\^30 sequences"):
+        mpc(m, horizon=30, open_loop=True, open_loop_method="enumerate")
     # a wrong model: plan in a model whose rewards are negated
     bad = MDP(m.P, -m.r, m.gamma)
     assert mpc(m, horizon=3, model=bad).loss > mpc(m, horizon=3).loss
