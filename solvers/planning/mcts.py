@@ -73,7 +73,7 @@ from mdp.checks import (
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray, IntArray, RNGLike
 
-from ._common import ShortRepr, check_mdp
+from ._common import ShortRepr, check_mdp, same_spaces
 from ._generative import ModelLists
 from ._generative import model_lists as _model
 
@@ -412,12 +412,7 @@ def mcts_episode(
     t0 = time.perf_counter()
     m = check_mdp(m)
     M = m if model is None else check_mdp(model, "model")
-    if (M.n_states, M.n_actions) != (m.n_states, m.n_actions):
-        msg = (
-            f"`model` has {M.n_states} states and {M.n_actions} actions but the MDP "
-            f"has {m.n_states} and {m.n_actions}."
-        )
-        raise MDPError(msg)
+    same_spaces(m, M)
     n_sim = check_int(simulations, "simulations")
     T = check_int(max_steps, "max_steps")
     g, D = _gamma_depth(M, gamma, depth)
