@@ -31,3 +31,19 @@ def test_readme_commands_match_ci():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci, "the README's test command must be what .ci/run runs"
     assert "pip install" in bash[0] and '-e ".[dev]"' in bash[0]
+
+
+def test_readme_policy_gradient_example():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [
+        b
+        for b in re.findall(r"```python\n(.*?)```", text, flags=re.S)
+        if "short-corridor" in b
+    ]
+    assert len(blocks) == 1
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(blocks[0], "README.md", "exec"), {})
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "-12.0 [[-2.  2.]]"
+    assert lines[2] == "[0.4142 0.5858] -11.657"
