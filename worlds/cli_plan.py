@@ -157,7 +157,7 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
                 figsize=(min(14, 1 + 0.6 * ncol), min(10, 1 + 0.6 * nrow))
             )
             path_map(
-                world, states, V=Vs, ax=ax, title=f"{label}: {head}, return {G:.3g}"
+                world, states, V=Vs, ax=ax, title=f"{label}, return {G:.3g}\n{head}"
             )
             fig.tight_layout()
             fig.savefig(args.out, dpi=110)
