@@ -233,7 +233,15 @@ def test_tree_reuse_and_transpositions():
 
 
 def test_errors():
+    from solvers.planning import mcts_batch
+
     m = make("gridworld-4x4").mdp
+    with pytest.raises(MDPError, match="`states` must be a non-empty 1-D"):
+        mcts_batch(m, [], simulations=5)
+    with pytest.raises(MDPError, match="`states` must be a non-empty 1-D"):
+        mcts_batch(m, [[0, 1]], simulations=5)
+    with pytest.raises(MDPError, match="`states` must be a state index .* got 0.5"):
+        mcts_batch(m, [0.5], simulations=5)
     with pytest.raises(MDPError, match="`simulations` must be an integer >= 1"):
         mcts(m, 1, simulations=0)
     with pytest.raises(MDPError, match="`s` must be a state index"):
