@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchSampler"]
 
+_SHORT = 8  # rows up to this many entries are searched by counting
+
 
 class BatchSampler:
     r"""Reset and step arrays of walkers in an MDP (its generative view).
@@ -114,6 +116,23 @@ class BatchSampler:
             if np.any(std > 0):
                 self._std = np.array(std, dtype=np.float64)
         self._row_last = indptr[1:] - 1
+        # Short rows (at most _SHORT entries, as in grids and Garnets): the
+        # first key exceeding row + u is found by counting, column by column,
+        # the keys <= row + u among each row's first len - 1 entries (the
+        # same comparisons as searchsorted, bounded to the row, so the same
+        # entry), which is several times faster than a binary search over
+        # all keys for a batch of walkers.  Columns past a row's end hold inf.
+        width = int(counts.max()) if counts.size else 0
+        self._start = indptr[:-1].copy()
+        self._short: list[FloatArray] | None = None
+        if width <= _SHORT and S * A * max(width - 1, 0) <= 4 * data.size + 64:
+            cols = []
+            for j in range(width - 1):
+                col = np.full(S * A, np.inf)
+                has = counts > j + 1  # entry j is not the row's last
+                col[has] = self._key[self._start[has] + j]
+                cols.append(col)
+            self._short = cols
         p0 = np.asarray(m.p0, dtype=np.float64)
         c0 = np.cumsum(p0)
         self._p0_cdf = c0 / c0[-1]
@@ -252,13 +271,19 @@ class BatchSampler:
         """
         row = s * self.n_actions + a
         # inverse CDF on the row: first entry whose key exceeds row + u
-        k = np.searchsorted(self._key, row + u, side="right")
-        k = np.minimum(k, self._row_last[row])
-        s_next = self._next[k]
-        reward = self._reward[k]
+        x = row + u
+        if self._short is not None:
+            k = self._start.take(row)
+            for col in self._short:
+                k += col.take(row) <= x
+        else:
+            k = np.searchsorted(self._key, x, side="right")
+            k = np.minimum(k, self._row_last[row])
+        s_next = self._next.take(k)
+        reward = self._reward.take(k)
         if self._std is not None and z is not None:
-            reward = reward + self._std[k] * z
-        return s_next, reward, self._terminal[s_next]
+            reward = reward + self._std.take(k) * z
+        return s_next, reward, self._terminal.take(s_next)
 
     def tables_for_python(self) -> dict[str, list[Any]]:
         """The sampler's arrays as Python lists, for a scalar fast loop.

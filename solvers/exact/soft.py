@@ -30,6 +30,7 @@ maximum causal entropy*, PhD thesis, CMU (2010).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,13 +41,14 @@ import scipy.sparse.linalg as spla
 
 from mdp import MDP, MDPError
 from mdp.bellman import q_from_v
-from mdp.checks import check_int, check_real, check_tol
-from mdp.episodic import check_proper
+from mdp.checks import check_real, check_tol
+from mdp.episodic import check_proper, require_proper_policy
 from mdp.policy import policy_matrices
 from mdp.types import FloatArray
 
+from .._iv import check_max_iter, check_mdp
 from .._result import _ShortRepr as ShortRepr
-from .._status import BOUNDS, Status, finish
+from .._status import BOUNDS, Status, all_finite, finish
 
 __all__ = [
     "SoftResult",
@@ -76,9 +78,17 @@ class SoftResult(ShortRepr):
         ``||V_k - V_{k-1}||_inf`` per iteration.
     error_bound : float
         Guaranteed ``||V - V_tau||_inf`` bound (``nan`` with ``gamma = 1``).
+    bound : str
+        The stopping rule behind ``error_bound`` (``solvers._status.BOUNDS``;
+        empty when the values are not finite).
     elapsed : float
     method : str
     message : str
+        The canned text of ``status`` (``solvers._status``).
+    status : str
+        Why it stopped: ``"converged"``, ``"max_iter"`` or ``"non_finite"``
+        (the values overflowed float64: nothing is certified, a
+        ``RuntimeWarning`` was issued).
     """
 
     V: FloatArray
@@ -89,17 +99,32 @@ class SoftResult(ShortRepr):
     iterations: int
     residuals: FloatArray
     error_bound: float
+    bound: str
     elapsed: float
     method: str
     message: str
+    status: str
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_temperature(t: Any) -> float:
+def _check_temperature(t: Any, m: MDP | None = None) -> float:
     tau = check_real(t, "temperature")
     if not tau > 0:
         msg = f"`temperature` must be > 0; got {t!r} (use value_iteration for tau = 0)."
         raise MDPError(msg)
+    if m is not None:
+        # the entropy bonus adds up to tau log|A| per step: V_tau <= V* + this
+        n_act = int(m.action_mask.sum(axis=1).max())
+        steps = 1.0 / (1.0 - m.gamma) if m.gamma < 1.0 else float(m.n_states)
+        scale = tau * math.log(max(n_act, 1)) * steps
+        if not scale <= 1e300:
+            msg = (
+                f"`temperature` = {tau:g} is too large for float64 values: the "
+                f"entropy bonus tau log|A| = {tau * math.log(n_act):.3g} per step "
+                f"over {steps:g} steps exceeds 1e+300. Lower the temperature "
+                f"(or rescale the rewards and the temperature together)."
+            )
+            raise MDPError(msg)
     return tau
 
 
@@ -107,16 +132,19 @@ def _soft_max(m: MDP, Q: FloatArray, tau: float) -> FloatArray:
     """``tau log sum_a exp(Q/tau)`` over available actions, stably; 0 on terminals."""
     q = np.where(m.action_mask, Q, -np.inf)
     qmax = q.max(axis=1)
-    V = qmax + tau * np.log(np.exp((q - qmax[:, None]) / tau).sum(axis=1))
+    # inf or NaN (values beyond float64) propagate quietly; the callers check
+    with np.errstate(over="ignore", invalid="ignore"):
+        V = qmax + tau * np.log(np.exp((q - qmax[:, None]) / tau).sum(axis=1))
     V[m.terminal] = 0.0
     return V
 
 
 def _soft_policy(m: MDP, Q: FloatArray, tau: float) -> FloatArray:
     q = np.where(m.action_mask, Q, -np.inf)
-    z = (q - q.max(axis=1, keepdims=True)) / tau
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite Q: NaN rows
+        z = (q - q.max(axis=1, keepdims=True)) / tau
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
 
 
 def _entropy(pi: FloatArray) -> FloatArray:
@@ -136,11 +164,16 @@ def _soft_policy_value(m: MDP, pi: FloatArray, tau: float) -> FloatArray:
     if live.size:
         P_N = sp.csr_array(P_pi[live][:, live])
         M = sp.csc_array(sp.eye_array(live.size, format="csr") - m.gamma * P_N)
-        V[live] = spla.splu(M).solve(r_pi[live] + tau * H[live])
+        with np.errstate(over="ignore", invalid="ignore"):  # callers check
+            V[live] = spla.splu(M).solve(r_pi[live] + tau * H[live])
     return V
 
 
 def _q(m: MDP, V: FloatArray) -> FloatArray:
+    if not all_finite(V):  # q_from_v refuses non-finite V; keep the overflow
+        with np.errstate(over="ignore", invalid="ignore"):
+            PV = np.asarray(m.P @ V).reshape(m.n_states, m.n_actions)
+            return np.where(m.action_mask, m.r + m.gamma * PV, -np.inf)
     return np.where(m.action_mask, q_from_v(m, V), -np.inf)
 
 
@@ -192,36 +225,48 @@ def soft_value_iteration(
     array([[0.2689, 0.7311]])
     """
     t0 = time.perf_counter()
-    tau = _check_temperature(temperature)
+    m = check_mdp(m)
+    tau = _check_temperature(temperature, m)
     tol = check_tol(tol)
-    max_iter = check_int(max_iter, "max_iter")
+    max_iter = check_max_iter(max_iter)
+    require_proper_policy(m)
     g = m.gamma
     V = np.zeros(m.n_states)
     res: list[float] = []
-    converged = False
+    status = Status.MAX_ITER
     bound = float("nan")
     for _k in range(1, max_iter + 1):
         # V_{k+1} = tau logsumexp((r + gamma P V_k) / tau)
         V_new = _soft_max(m, _q(m, V), tau)
-        delta = float(np.abs(V_new - V).max())
+        with np.errstate(invalid="ignore"):
+            delta = float(np.abs(V_new - V).max())
         V = V_new
         res.append(delta)
+        if not all_finite(V):  # overflow: no bound holds
+            status, bound = Status.NON_FINITE, float("nan")
+            break
         if g < 1.0:
             bound = g / (1.0 - g) * delta
             if bound <= tol:
-                converged = True
+                status = Status.CONVERGED
                 break
         elif delta <= tol:
-            converged = True
+            status = Status.CONVERGED
             break
+    rule = (
+        ""
+        if status == Status.NON_FINITE
+        else BOUNDS["sup" if g < 1 else "residual_gamma1"]
+    )
     message = finish(
-        Status.CONVERGED if converged else Status.MAX_ITER,
+        status,
         k=len(res),
         unit="sweep(s)",
-        bound=BOUNDS["sup" if g < 1 else "residual_gamma1"],
+        bound=rule,
         method="soft_value_iteration",
         max_iter=max_iter,
         detail=f"last residual {res[-1]:.3g}",
+        rmax=float(np.abs(np.where(m.action_mask, m.r, 0.0)).max()),
     )
     Q = _q(m, V)
     return SoftResult(
@@ -229,13 +274,15 @@ def soft_value_iteration(
         Q=Q,
         policy=_soft_policy(m, Q, tau),
         temperature=tau,
-        converged=converged,
+        converged=status == Status.CONVERGED,
         iterations=len(res),
         residuals=np.array(res),
         error_bound=bound,
+        bound=rule,
         elapsed=time.perf_counter() - t0,
         method="soft_value_iteration",
         message=message,
+        status=status.value,
     )
 
 
@@ -260,32 +307,38 @@ def soft_policy_iteration(
     2.626523
     """
     t0 = time.perf_counter()
-    tau = _check_temperature(temperature)
+    m = check_mdp(m)
+    tau = _check_temperature(temperature, m)
     tol = check_tol(tol)
-    max_iter = check_int(max_iter, "max_iter")
+    max_iter = check_max_iter(max_iter)
+    require_proper_policy(m)
     pi = _soft_policy(m, np.zeros((m.n_states, m.n_actions)), tau)
     V = np.full(m.n_states, -np.inf)
     res: list[float] = []
-    converged = False
+    status = Status.MAX_ITER
     for _k in range(1, max_iter + 1):
         # V_tau^pi = r_pi + tau H_pi + gamma P_pi V_tau^pi
         V_new = _soft_policy_value(m, pi, tau)
-        delta = float(np.abs(V_new - V).max()) if np.isfinite(V).all() else np.inf
+        delta = float(np.abs(V_new - V).max()) if all_finite(V, V_new) else np.inf
         V = V_new
         res.append(delta)
+        if not all_finite(V):  # overflow: no bound holds
+            status = Status.NON_FINITE
+            break
         # soft greedy improvement
         pi = _soft_policy(m, _q(m, V), tau)
         if delta <= tol:
-            converged = True
+            status = Status.CONVERGED
             break
     message = finish(
-        Status.CONVERGED if converged else Status.MAX_ITER,
+        status,
         k=len(res),
         unit="improvement step(s)",
         bound=BOUNDS["soft_pi"],
         method="soft_policy_iteration",
         max_iter=max_iter,
         detail=f"last change {res[-1]:.3g}",
+        rmax=float(np.abs(np.where(m.action_mask, m.r, 0.0)).max()),
     )
     Q = _q(m, V)
     return SoftResult(
@@ -293,13 +346,15 @@ def soft_policy_iteration(
         Q=Q,
         policy=_soft_policy(m, Q, tau),
         temperature=tau,
-        converged=converged,
+        converged=status == Status.CONVERGED,
         iterations=len(res),
         residuals=np.array(res),
         error_bound=float("nan"),
+        bound="" if status == Status.NON_FINITE else BOUNDS["soft_pi"],
         elapsed=time.perf_counter() - t0,
         method="soft_policy_iteration",
         message=message,
+        status=status.value,
     )
 
 

@@ -1,12 +1,12 @@
-"""A batched episode sampler over the CSR rows of ``m.P`` (generative view).
+"""Batches of whole episodes of a stochastic policy, on :class:`mdp.BatchSampler`.
 
 All episodes advance together, one vectorised step at a time: actions by
-inverse-CDF on the cumulative policy rows, next states by one
-``searchsorted`` on a global key ``row + cumulative probability within the
-row`` (monotone across rows, each row ending at ``row + 1`` exactly).
-
-Note for the lead: the learning family is writing ``mdp.BatchSampler``
-(branch ``learning``); when it lands, this module can be replaced by it.
+inverse CDF on the cumulative policy rows, start states, next states and
+rewards by the model's generative view :class:`mdp.BatchSampler` (one
+``searchsorted`` per step over its global key ``row + cumulative
+probability within the row``).  The random stream per step is: one uniform
+per live episode for the action, one for the transition, and one normal for
+the reward noise when the model has any.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdp import MDP
+from mdp import MDP, BatchSampler
 from mdp.types import FloatArray, IntArray
 
 
@@ -38,23 +38,6 @@ class Episodes:
     truncated: np.ndarray
 
 
-def _transition_keys(m: MDP) -> FloatArray:
-    P = m.P
-    data = P.data
-    indptr = P.indptr
-    n_rows = indptr.size - 1
-    row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
-    cum = np.cumsum(data)
-    start = np.concatenate([[0.0], cum])[indptr[:-1]]
-    within = cum - start[row_of]
-    total = within[np.maximum(indptr[1:] - 1, 0)]
-    frac = within / np.where(total[row_of] > 0, total[row_of], 1.0)
-    last = indptr[1:] - 1
-    nonempty = np.diff(indptr) > 0
-    frac[last[nonempty]] = 1.0  # each row ends exactly at row + 1
-    return row_of + frac
-
-
 def sample_episodes(
     m: MDP,
     pi: FloatArray,
@@ -62,20 +45,20 @@ def sample_episodes(
     max_steps: int,
     rng: np.random.Generator,
 ) -> Episodes:
-    """Sample ``episodes`` episodes of the stochastic policy ``pi [S, A]``."""
-    S, A = m.n_states, m.n_actions
+    """Sample ``episodes`` episodes of the stochastic policy ``pi [S, A]``.
+
+    Start states and transitions come from :class:`mdp.BatchSampler` (its
+    unchecked ``reset_uniform``/``step_uniform`` with uniforms drawn here);
+    this function adds the policy's actions and the episode bookkeeping.
+    """
+    sampler = BatchSampler(m)
+    A = m.n_actions
     E = episodes
-    P = m.P
-    keys = _transition_keys(m)
-    R_sas = m.R_sas
-    std = getattr(m, "reward_std", None)
-    r_sa = np.where(m.action_mask, m.r, 0.0)
+    terminal = sampler.terminal
     pi_cum = np.cumsum(pi, axis=1)
     pi_cum /= pi_cum[:, -1:]
-    p0_cum = np.cumsum(m.p0)
-    p0_cum /= p0_cum[-1]
-    s = np.minimum(np.searchsorted(p0_cum, rng.random(E), side="right"), S - 1)
-    alive = ~m.terminal[s]
+    s = sampler.reset_uniform(rng.random(E))
+    alive = ~terminal[s]
     states, actions, rewards, valid = [s.copy()], [], [], []
     lengths = np.zeros(E, dtype=np.intp)
     for _ in range(max_steps):
@@ -86,12 +69,9 @@ def sample_episodes(
         u = rng.random(idx.size)
         # inverse CDF: the first action whose cumulative probability exceeds u
         a = np.minimum((pi_cum[si] <= u[:, None]).sum(axis=1), A - 1)
-        row = si * A + a
-        j = np.searchsorted(keys, row + rng.random(idx.size), side="right")
-        s_next = P.indices[j]
-        r = R_sas.data[j] if R_sas is not None else r_sa[si, a]
-        if std is not None:
-            r = r + np.asarray(std)[j] * rng.standard_normal(idx.size)
+        u_next = rng.random(idx.size)
+        z = rng.standard_normal(idx.size) if sampler.noisy else None
+        s_next, r, done = sampler.step_uniform(si, a, u_next, z)
         a_full = np.zeros(E, dtype=np.intp)
         r_full = np.zeros(E)
         a_full[idx] = a
@@ -103,7 +83,7 @@ def sample_episodes(
         valid.append(alive.copy())
         states.append(s.copy())
         lengths[idx] += 1
-        alive[idx] = ~m.terminal[s_next]
+        alive[idx] = ~done
     T = len(actions)
     if T == 0:
         return Episodes(

@@ -54,11 +54,17 @@ arXiv 2020).  J. Schulman, F. Wolski, P. Dhariwal, A. Radford, O. Klimov,
 "Proximal policy optimization algorithms", arXiv:1707.06347 (2017).
 R. J. Williams, "Simple statistical gradient-following algorithms for
 connectionist reinforcement learning", Machine Learning 8 (1992).
+
+The lemma and equation numbers above are as transcribed by the implementer;
+the review could reach only the papers' abstracts, not their bodies (see
+the module docstring of ``tests/solvers/gradients/test_pg_ascent.py``).  The
+updates themselves are checked independently: the natural step against the
+pseudo-inverse of the exact Fisher matrix, the entropy gradient against
+finite differences of an independently computed :math:`J_\tau`.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,12 +78,14 @@ from mdp.checks import as_generator, check_int, check_probability, check_real
 from mdp.types import FloatArray, IntArray, RNGLike
 from solvers.exact import value_iteration
 
+from .._result import _ShortRepr as ShortRepr
+from .._status import Progress
 from ._episodes import sample_episodes
-from ._result import ShortRepr
 from .estimators import (
     ESTIMATORS,
     _baseline_values,
-    _check_baseline,
+    _check_estimator,
+    _check_lam_baseline,
     _default_max_steps,
     _weights,
     estimate_policy_gradient,
@@ -133,19 +141,6 @@ class AscentResult(ShortRepr):
     info: dict[str, Any] = field(default_factory=dict)
 
 
-class _Progress:
-    """About one line a second on stderr, when asked."""
-
-    def __init__(self, name: str, on: bool) -> None:
-        self.name, self.on, self.last = name, on, time.perf_counter()
-
-    def __call__(self, text: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.on and (force or now - self.last >= 1.0):
-            print(f"{self.name}: {text}", file=sys.stderr, flush=True)
-            self.last = now
-
-
 def _j_star(m: MDP) -> float:
     return float(m.p0 @ value_iteration(m, tol=1e-12).V)
 
@@ -195,6 +190,16 @@ def _natural(m: MDP, th: FloatArray, obs: IntArray | None, ex: Any) -> FloatArra
     np.add.at(F, obs, F_s)
     w = np.einsum("oab,ob->oa", np.linalg.pinv(F, hermitian=True), ex.grad)
     return w / norm
+
+
+def _check_step(th: FloatArray, t: int, eta: float) -> None:
+    """Refuse logits that overflowed float64 (a step size far too large)."""
+    if not np.isfinite(th).all():
+        msg = (
+            f"the logits are not finite after step {t + 1} (lr = {eta:g}): the "
+            f"step size is too large for float64. Lower `lr`."
+        )
+        raise MDPError(msg)
 
 
 def _check_lr(lr: Any) -> float:
@@ -290,13 +295,22 @@ def policy_gradient_ascent(
     if gradient != "exact" and (natural or tau > 0):
         msg = "`natural` and `entropy` need gradient='exact' (sampled Fisher matrices and entropy gradients are not implemented)."
         raise MDPError(msg)
+    if gradient == "exact" and (baseline is not None or lam is not None):
+        msg = (
+            "`baseline` and `lam` apply to sampled gradients only (gradient = "
+            "'baseline' or 'gae'); the exact gradient uses the exact V^pi."
+        )
+        raise MDPError(msg)
+    if callback is not None and not callable(callback):
+        msg = f"`callback` must be None or a function callback(t, theta); got {callback!r}."
+        raise MDPError(msg)
     if natural and tau > 0 and obs is not None:
         msg = "entropy-regularised natural PG is implemented for the tabular policy only (observations=None)."
         raise MDPError(msg)
     rng = as_generator(seed)
     J_star = _j_star(m)
     Js, norms, regs = [], [], []
-    progress = _Progress("policy_gradient_ascent", verbose)
+    progress = Progress("policy_gradient_ascent", verbose)
     norm = 1.0 - m.gamma if m.gamma < 1.0 else 1.0
     for t in range(n_steps + 1):
         ex = _exact(m, th, obs)
@@ -313,7 +327,9 @@ def policy_gradient_ascent(
         if gradient == "exact":
             if natural and soft is not None:
                 # Cen et al.: theta <- (1 - eta tau/(1-gamma)) theta + eta/(1-gamma) Q_tau
-                th = (1.0 - eta * tau / norm) * th + (eta / norm) * soft.Q
+                with np.errstate(over="ignore", invalid="ignore"):
+                    th = (1.0 - eta * tau / norm) * th + (eta / norm) * soft.Q
+                _check_step(th, t, eta)
                 continue
             if natural:
                 step = _natural(m, th, obs, ex)
@@ -334,7 +350,9 @@ def policy_gradient_ascent(
                 seed=rng,
             ).estimate
         # theta_{t+1} = theta_t + eta g_t
-        th = th + eta * step
+        with np.errstate(over="ignore", invalid="ignore"):
+            th = th + eta * step
+        _check_step(th, t, eta)
     J = np.array(Js)
     progress(f"done: J = {J[-1]:.6g}, J* - J = {J_star - J[-1]:.3e}", force=True)
     method = ("natural " if natural else "") + (
@@ -415,12 +433,54 @@ def clipped_surrogate(
     obs = check_observations(m, observations)
     th = check_theta(m, theta, obs)
     eps = check_probability(clip, "clip")
-    s = np.asarray(states, dtype=np.intp)
-    a = np.asarray(actions, dtype=np.intp)
-    c = np.asarray(weights, dtype=np.float64)
-    lp_old = np.asarray(logp_old, dtype=np.float64)
+    s, a, c, lp_old = _check_batch(m, states, actions, weights, logp_old)
     n = check_int(episodes, "episodes")
     return _surrogate(m, th, obs, s, a, c, lp_old, n, eps)
+
+
+def _check_batch(
+    m: MDP, states: Any, actions: Any, weights: Any, logp_old: Any
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """The flat batch of :func:`clipped_surrogate`: same length, valid indices."""
+    out: list[Any] = []
+    for x, name, n in (
+        (states, "states", m.n_states),
+        (actions, "actions", m.n_actions),
+    ):
+        arr = np.asarray(x)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            msg = f"`{name}` must be a 1-D integer array (one entry per step); got shape {arr.shape}, dtype {arr.dtype}."
+            raise MDPError(msg)
+        bad = np.flatnonzero((arr < 0) | (arr >= n))
+        if bad.size:
+            k = int(bad[0])
+            msg = f"`{name}[{k}]` = {int(arr[k])} is out of range 0..{n - 1}."
+            raise MDPError(msg)
+        out.append(arr.astype(np.intp))
+    for x, name in ((weights, "weights"), (logp_old, "logp_old")):
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = f"`{name}` must be a 1-D numeric array; converting it failed: {exc}"
+            raise MDPError(msg) from exc
+        if arr.ndim != 1 or not np.isfinite(arr).all():
+            msg = f"`{name}` must be a finite 1-D array (one entry per step); got shape {arr.shape}."
+            raise MDPError(msg)
+        out.append(arr)
+    sizes = {len(v) for v in out}
+    if len(sizes) != 1:
+        msg = (
+            "`states`, `actions`, `weights` and `logp_old` must have the same "
+            f"length (one entry per step); got {', '.join(str(len(v)) for v in out)}."
+        )
+        raise MDPError(msg)
+    s, a = out[0], out[1]
+    off = np.flatnonzero(~m.action_mask[s, a])
+    if off.size:
+        k = int(off[0])
+        msg = f"step {k}: action {int(a[k])} is not available in state {int(s[k])} (see `m.action_mask`)."
+        raise MDPError(msg)
+    return s, a, out[2], out[3]
 
 
 def _surrogate(m, th, obs, s, a, c, lp_old, n, eps) -> tuple[float, FloatArray]:
@@ -480,11 +540,8 @@ def ppo_clip(
     n = check_int(episodes, "episodes")
     K = check_int(epochs, "epochs")
     eps = check_probability(clip, "clip")
-    if estimator not in ESTIMATORS:
-        msg = f"`estimator` must be one of {', '.join(map(repr, ESTIMATORS))}; got {estimator!r}."
-        raise MDPError(msg)
-    b = _check_baseline(m, baseline, estimator)
-    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
+    estimator = _check_estimator(estimator)
+    lam_, b = _check_lam_baseline(m, estimator, lam, baseline)
     T = (
         _default_max_steps(m)
         if max_steps is None
@@ -493,7 +550,7 @@ def ppo_clip(
     rng = as_generator(seed)
     J_star = _j_star(m)
     Js, norms = [], []
-    progress = _Progress("ppo_clip", verbose)
+    progress = Progress("ppo_clip", verbose)
     for t in range(n_steps + 1):
         ex = _exact(m, th, obs)
         Js.append(ex.J)
@@ -512,7 +569,9 @@ def ppo_clip(
         lp_old = _log_softmax(m, th, obs)[s, a]
         for _ in range(K):
             _, g = _surrogate(m, th, obs, s, a, ck, lp_old, n, eps)
-            th = th + eta * g
+            with np.errstate(over="ignore", invalid="ignore"):
+                th = th + eta * g
+            _check_step(th, t, eta)
     J = np.array(Js)
     return AscentResult(
         theta=th,

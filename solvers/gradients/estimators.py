@@ -65,8 +65,8 @@ from mdp import MDP, MDPError
 from mdp.checks import as_generator, check_int, check_probability, spawn_generators
 from mdp.types import FloatArray, IntArray, RNGLike
 
+from .._result import _ShortRepr as ShortRepr
 from ._episodes import Episodes, sample_episodes
-from ._result import ShortRepr
 from .exact import _exact, _to_rows
 from .policies import _softmax, check_observations, check_theta
 
@@ -157,6 +157,21 @@ def _check_baseline(m: MDP, baseline: Any, estimator: str) -> Any:
         )
         raise MDPError(msg)
     return b
+
+
+def _check_lam_baseline(
+    m: MDP, estimator: str, lam: Any, baseline: Any
+) -> tuple[float, Any]:
+    """GAE's ``lam`` (default 0.95) and the baseline, each only where it applies."""
+    if lam is not None and estimator != "gae":
+        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
+    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
+    b = _check_baseline(m, baseline, estimator)
+    if b is not None and estimator not in ("baseline", "gae"):
+        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
+        raise MDPError(msg)
+    return lam_, b
 
 
 # ------------------------------------------------------------- the math
@@ -345,14 +360,7 @@ def estimate_policy_gradient(
         if max_steps is None
         else check_int(max_steps, "max_steps")
     )
-    if lam is not None and estimator != "gae":
-        msg = f"`lam` is GAE's lambda; it applies to estimator='gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
-    lam_ = 0.95 if lam is None else check_probability(lam, "lam")
-    b = _check_baseline(m, baseline, estimator)
-    if b is not None and estimator not in ("baseline", "gae"):
-        msg = f"`baseline` applies to estimator='baseline' or 'gae' only (got estimator={estimator!r})."
-        raise MDPError(msg)
+    lam_, b = _check_lam_baseline(m, estimator, lam, baseline)
     rng = as_generator(seed)
     pi = _softmax(m, th, obs)
     ex = (
@@ -435,9 +443,9 @@ def estimator_study(
     m: MDP,
     theta: npt.ArrayLike,
     *,
-    episodes: tuple[int, ...] = (10, 100, 1000),
+    episodes: int | tuple[int, ...] = (10, 100, 1000),
     runs: int = 100,
-    estimators: tuple[str, ...] = ("total", "reward-to-go", "baseline", "gae"),
+    estimators: str | tuple[str, ...] = ("total", "reward-to-go", "baseline", "gae"),
     lam: float = 0.95,
     baseline: str | npt.ArrayLike = "exact",
     observations: npt.ArrayLike | None = None,
@@ -469,10 +477,25 @@ def estimator_study(
     """
     obs = check_observations(m, observations)
     th = check_theta(m, theta, obs)
-    sizes = np.array([check_int(k, "episodes") for k in episodes], dtype=np.intp)
+    sizes_in = (episodes,) if isinstance(episodes, int | np.integer) else episodes
+    try:
+        sizes_list = list(sizes_in)
+    except TypeError as exc:
+        msg = f"`episodes` must be a sequence of episode counts, e.g. (10, 100); got {episodes!r}."
+        raise MDPError(msg) from exc
+    if not sizes_list:
+        msg = "`episodes` is empty; give at least one episode count, e.g. (10, 100)."
+        raise MDPError(msg)
+    sizes = np.array([check_int(k, "episodes") for k in sizes_list], dtype=np.intp)
     R = check_int(runs, "runs")
     if R < 2:
         msg = "`runs` must be at least 2 to measure a variance."
+        raise MDPError(msg)
+    if isinstance(estimators, str):
+        estimators = (estimators,)
+    estimators = tuple(estimators)
+    if not estimators:
+        msg = f"`estimators` is empty; choose from {', '.join(map(repr, ESTIMATORS))}."
         raise MDPError(msg)
     for e in estimators:
         _check_estimator(e)

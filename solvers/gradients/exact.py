@@ -49,9 +49,11 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from mdp import MDP, ImproperPolicyError
+from mdp import MDP
 from mdp.bellman import q_from_v
-from mdp.policy import check_policy, to_matrix
+from mdp.episodic import check_proper
+from mdp.model import check_mdp
+from mdp.policy import check_policy, policy_matrices, to_matrix
 from mdp.types import FloatArray, IntArray
 from solvers.exact import evaluate_policy
 
@@ -63,16 +65,9 @@ __all__ = ["state_occupancy", "state_action_occupancy", "policy_gradient"]
 _DIRECT_MAX = 3000
 
 
-def _policy_chain(m: MDP, pi: FloatArray) -> tuple[sp.csr_array, FloatArray]:
-    """``P_pi [S, S]`` and ``r_pi [S]`` of a stochastic policy ``pi [S, A]``."""
-    S, A = m.n_states, m.n_actions
-    # D [S, S*A] with D[s, s*A + a] = pi(a|s)
-    D = sp.csr_array(
-        (pi.ravel().copy(), np.arange(S * A), np.arange(0, S * A + 1, A)),
-        shape=(S, S * A),
-    )
-    D.eliminate_zeros()
-    return sp.csr_array(D @ m.P), np.einsum("sa,sa->s", pi, np.where(pi > 0, m.r, 0.0))
+def _policy_chain(m: MDP, pi: FloatArray) -> sp.csr_array:
+    """``P_pi [S, S]`` of a stochastic policy ``pi [S, A]`` (mdp.policy's)."""
+    return policy_matrices(m, pi)[0]
 
 
 def _solve(M: sp.csr_array, b: FloatArray, res_target: float) -> FloatArray:
@@ -102,8 +97,7 @@ def _occupancy(m: MDP, P_pi: sp.csr_array, tol: float = 1e-10) -> FloatArray:
     """Solve ``(I - gamma P_pi)^T d = p0`` on the non-terminal states."""
     live = ~m.terminal
     g = m.gamma
-    if g == 1.0:
-        _check_proper(m, P_pi)
+    check_proper(m, P_pi)  # gamma = 1: every state must reach a terminal one
     idx = np.flatnonzero(live)
     d = np.zeros(m.n_states)
     if idx.size == 0:
@@ -116,36 +110,6 @@ def _occupancy(m: MDP, P_pi: sp.csr_array, tol: float = 1e-10) -> FloatArray:
     # ||d||_1 (= ||p0||_1 / (1 - gamma) without terminal states)
     d[idx] = _solve(M_T, m.p0[idx], tol * max(float(m.p0[idx].sum()), 1e-300))
     return d
-
-
-def _check_proper(m: MDP, P_pi: sp.csr_array) -> None:
-    """With gamma = 1 every non-terminal state must reach a terminal one."""
-    if not m.terminal.any():
-        msg = (
-            "gamma = 1 and the MDP has no terminal states, so the occupancy "
-            "(expected visit counts) is infinite. Use gamma < 1 or add terminal "
-            "states."
-        )
-        raise ImproperPolicyError(msg)
-    G = sp.csr_array(P_pi, copy=True)  # (G @ f)[s] > 0: s reaches the set f
-    G.data[:] = 1.0
-    reach = m.terminal.copy()
-    frontier = reach.copy()
-    while frontier.any():
-        new = (G @ frontier.astype(np.float64) > 0) & ~reach
-        reach |= new
-        frontier = new
-    bad = np.flatnonzero(~reach)
-    if bad.size:
-        shown = ", ".join(str(int(s)) for s in bad[:5])
-        more = f" (and {bad.size - 5} more)" if bad.size > 5 else ""
-        msg = (
-            f"with gamma = 1 the policy never reaches a terminal state from "
-            f"state(s) {shown}{more}: its expected visit counts are infinite. "
-            f"Use a proper policy (one that terminates with probability 1) or "
-            f"gamma < 1."
-        )
-        raise ImproperPolicyError(msg)
 
 
 def state_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
@@ -180,8 +144,8 @@ def state_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
     >>> state_occupancy(m, [0, 0])
     array([2., 0.])
     """
-    p = to_matrix(check_policy(m, pi), m.n_actions)
-    return _occupancy(m, _policy_chain(m, p)[0])
+    p = to_matrix(check_policy(check_mdp(m), pi), m.n_actions)
+    return _occupancy(m, _policy_chain(m, p))
 
 
 def state_action_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
@@ -198,8 +162,8 @@ def state_action_occupancy(m: MDP, pi: npt.ArrayLike) -> FloatArray:
     >>> round(float((d * m.r).sum()), 6) == round(float(m.p0 @ linear_programming(m).V), 6)
     True
     """
-    p = to_matrix(check_policy(m, pi), m.n_actions)
-    return _occupancy(m, _policy_chain(m, p)[0])[:, None] * p
+    p = to_matrix(check_policy(check_mdp(m), pi), m.n_actions)
+    return _occupancy(m, _policy_chain(m, p))[:, None] * p
 
 
 @dataclass(frozen=True)
@@ -243,11 +207,10 @@ def _exact(
 ) -> _Exact:
     p = _softmax(m, theta, obs) if pi is None else pi
     if m.n_states <= _DENSE_MAX:
-        if m.gamma == 1.0:
-            _check_proper(m, _policy_chain(m, p)[0])
+        check_proper(m, _policy_chain(m, p))
         V, d = _dense_solves(m, p)
     else:
-        P_pi, _ = _policy_chain(m, p)
+        P_pi = _policy_chain(m, p)
         d = _occupancy(m, P_pi)  # first: its improper-policy message names visits
         # V^pi: (I - gamma P_pi) V = r_pi
         V = np.asarray(evaluate_policy(m, p))
@@ -349,8 +312,7 @@ def _chain_value(
 ) -> FloatArray:
     """Solve ``(I - gamma P_pi) V = reward_pi`` on the non-terminal states."""
     live = ~m.terminal
-    if m.gamma == 1.0:
-        _check_proper(m, P_pi)
+    check_proper(m, P_pi)
     idx = np.flatnonzero(live)
     V = np.zeros(m.n_states)
     if idx.size == 0:
@@ -384,7 +346,7 @@ def _soft_exact(
     (Q_\tau(s,a) - \tau\log\pi(a|s) - V_\tau(s))`.
     """
     p = _softmax(m, theta, obs)
-    P_pi, _ = _policy_chain(m, p)
+    P_pi = _policy_chain(m, p)
     d = _occupancy(m, P_pi)
     r_pi = np.einsum("sa,sa->s", p, np.where(m.action_mask, m.r, 0.0))
     H = _entropy(p)

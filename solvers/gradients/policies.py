@@ -56,8 +56,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mdp import MDP, MDPError
+from mdp import MDP, MDPError, PolicyError
 from mdp.checks import as_generator, check_int, check_real
+from mdp.model import check_mdp
 from mdp.types import FloatArray, IntArray, RNGLike
 
 __all__ = [
@@ -89,6 +90,7 @@ def check_observations(m: MDP, observations: Any) -> IntArray | None:
     ...
     mdp.MDPError: `observations` has shape (2,); expected (3,), one observation index per state.
     """
+    check_mdp(m)
     if observations is None:
         return None
     S = m.n_states
@@ -248,7 +250,25 @@ def grad_log_softmax(pi: npt.ArrayLike) -> FloatArray:
     >>> np.einsum("sa,sab->sb", [[0.25, 0.75]], G)
     array([[0., 0.]])
     """
-    p = np.asarray(pi, dtype=np.float64)
+    try:
+        p = np.asarray(pi, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`pi` must be a numeric array (S, A) of action probabilities: {exc}"
+        raise PolicyError(msg) from exc
+    if p.ndim != 2:
+        msg = f"`pi` must have shape (S, A), one row per state; got shape {p.shape}."
+        raise PolicyError(msg)
+    bad = np.flatnonzero(
+        ~(np.isfinite(p).all(axis=1) & (p >= 0).all(axis=1))
+        | (np.abs(p.sum(axis=1) - 1.0) > 1e-8)
+    )
+    if bad.size:
+        s = int(bad[0])
+        msg = (
+            f"`pi` row {s} is not a probability distribution (sum "
+            f"{p[s].sum():.6g}, min {p[s].min():.3g}); rows must be >= 0 and sum to 1."
+        )
+        raise PolicyError(msg)
     S, A = p.shape
     G = np.eye(A)[None, :, :] - p[:, None, :]
     G[p == 0] = 0.0  # score of an action that is never taken
@@ -256,13 +276,32 @@ def grad_log_softmax(pi: npt.ArrayLike) -> FloatArray:
 
 
 # ------------------------------------------------------------ Gaussian
-def _gauss_args(mu: Any, log_std: Any) -> tuple[FloatArray, FloatArray]:
-    m = np.asarray(mu, dtype=np.float64)
-    ls = np.asarray(log_std, dtype=np.float64)
+def _float(x: Any, name: str) -> FloatArray:
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
+        raise MDPError(msg) from exc
+
+
+def _gauss_args(mu: Any, log_std: Any, a: Any = None) -> tuple[FloatArray, ...]:
+    m = _float(mu, "mu")
+    ls = _float(log_std, "log_std")
     if not (np.isfinite(m).all() and np.isfinite(ls).all()):
         msg = "`mu` and `log_std` must be finite."
         raise MDPError(msg)
-    return m, ls
+    arrays = [m, ls] if a is None else [m, ls, _float(a, "a")]
+    try:
+        np.broadcast_shapes(*(x.shape for x in arrays))
+    except ValueError as exc:
+        names = "`mu`, `log_std`" + ("" if a is None else " and `a`")
+        shapes = ", ".join(str(x.shape) for x in arrays)
+        msg = (
+            f"{names} must broadcast against each other (the action dimension "
+            f"last); got shapes {shapes}."
+        )
+        raise MDPError(msg) from exc
+    return tuple(arrays)
 
 
 def gaussian_sample(
@@ -296,8 +335,7 @@ def gaussian_log_prob(
     >>> round(float(gaussian_log_prob([0.0], [0.0], [0.0])), 6)  # -log(2 pi)/2
     -0.918939
     """
-    m, ls = _gauss_args(mu, log_std)
-    x = np.asarray(a, dtype=np.float64)
+    m, ls, x = _gauss_args(mu, log_std, a)
     z = (x - m) * np.exp(-ls)
     return -0.5 * np.sum(z**2 + 2.0 * ls + np.log(2.0 * np.pi), axis=-1)
 
@@ -315,8 +353,7 @@ def gaussian_grad_log_prob(
     >>> gaussian_grad_log_prob([1.0], [0.0], [0.0])
     (array([1.]), array([0.]))
     """
-    m, ls = _gauss_args(mu, log_std)
-    x = np.asarray(a, dtype=np.float64)
+    m, ls, x = _gauss_args(mu, log_std, a)
     d = x - m
     var = np.exp(2.0 * ls)
     return d / var, d**2 / var - 1.0
@@ -350,9 +387,17 @@ def linear_quadratic(
     """
     k = check_real(k, "k")
     ls = check_real(log_std, "log_std")
-    sd = check_real(state_std, "state_std")
+    sd = _check_state_std(state_std)
     J = -((k - 1.0) ** 2 * sd**2 + np.exp(2.0 * ls))
     return float(J), np.array([-2.0 * (k - 1.0) * sd**2, -2.0 * np.exp(2.0 * ls)])
+
+
+def _check_state_std(x: Any) -> float:
+    sd = check_real(x, "state_std")
+    if sd < 0:
+        msg = f"`state_std` is a standard deviation and must be >= 0; got {x!r}."
+        raise MDPError(msg)
+    return sd
 
 
 @dataclass(frozen=True)
@@ -396,7 +441,7 @@ def linear_quadratic_samples(
     """
     k = check_real(k, "k")
     ls = check_real(log_std, "log_std")
-    sd = check_real(state_std, "state_std")
+    sd = _check_state_std(state_std)
     n = check_int(samples, "samples")
     rng = as_generator(seed)
     s = sd * rng.standard_normal(n)

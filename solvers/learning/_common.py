@@ -79,9 +79,38 @@ def row_max(q_rows: FloatArray) -> FloatArray:
     return best
 
 
+def _tables(A: int) -> tuple[Any, IntArray, IntArray]:
+    """For rows of ``A <= 8`` flags coded as ``c = sum_j 2^j flag_j``: the
+    weights ``2^j``, the count of True per code and the index of the k-th
+    True (``kth[c * A + k]``)."""
+    tabs = _TABLES.get(A)
+    if tabs is None:
+        codes = np.arange(2**A)
+        bits = (codes[:, None] >> np.arange(A)) & 1
+        kth = np.zeros((2**A, A), dtype=np.int64)
+        for c in range(2**A):
+            on = np.flatnonzero(bits[c])
+            kth[c, : on.size] = on
+        weights = (1 << np.arange(A)).astype(np.uint8)
+        tabs = (weights, bits.sum(axis=1), kth.T.ravel())
+        _TABLES[A] = tabs
+    return tabs
+
+
+_TABLES: dict[int, tuple[Any, IntArray, IntArray]] = {}
+
+
 def _kth_true(flags: BoolArray, u: FloatArray) -> IntArray:
     """Index of the ``floor(u * count)``-th True of each row (index order)."""
     n, A = flags.shape
+    if A <= 8 and flags.flags.c_contiguous:
+        # code each row as one byte, then two table look-ups
+        weights, count, kth = _tables(A)
+        code = flags.view(np.uint8) @ weights
+        k = (u * count.take(code)).astype(np.int64)
+        k <<= A
+        k += code
+        return kth.take(k)
     if A > 16:
         k = (u * flags.sum(axis=1)).astype(np.int64)
         return (flags.cumsum(axis=1) > k[:, None]).argmax(axis=1)

@@ -4,7 +4,7 @@ At one walker numpy's per-call overhead (~1 us per operation, a dozen per
 step) dominates, so one run steps in plain Python over the sampler's tables
 as lists (``BatchSampler.tables_for_python``), with ``bisect`` for the
 inverse CDF.  It draws the same uniforms in the same order as the batched
-path (blocks of 64 steps of ``_K`` uniforms from the run's generator) and
+path (blocks of ``Uniforms.B`` = 512 steps of ``_K`` uniforms from the run's generator) and
 performs the same floating-point operations, so the two agree.
 """
 

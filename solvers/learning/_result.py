@@ -11,10 +11,29 @@ __all__ = ["LearningResult", "PredictionResult"]
 
 
 def _short(value: Any) -> str:
+    """A one-line summary: arrays by dtype and shape, also inside dicts and
+    long tuples or lists (the planning family's Dyna puts arrays in ``info``).
+
+    >>> _short({"a": np.zeros((3, 2)), "b": 0.123456, "c": tuple(range(100))})
+    '{a: <float64 array (3, 2)>, b: 0.1235, c: (0, 1, 2, ..., 99) (100 items)}'
+    """
     if isinstance(value, np.ndarray):
         return f"<{value.dtype} array {value.shape}>"
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        o, c = "()" if isinstance(value, tuple) else "[]"
+        if len(value) > 6:
+            head = ", ".join(_short(v) for v in value[:3])
+            return f"{o}{head}, ..., {_short(value[-1])}{c} ({len(value)} items)"
+        return (
+            o
+            + ", ".join(_short(v) for v in value)
+            + ("," if len(value) == 1 and o == "(" else "")
+            + c
+        )
     return repr(value)
 
 

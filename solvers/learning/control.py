@@ -337,6 +337,12 @@ def _control(
     max_steps = check_int(max_steps, "max_steps")
     if eval_every is not None:
         eval_every = check_int(eval_every, "eval_every")
+        if eval_every > episodes:
+            msg = (
+                f"`eval_every` = {eval_every} exceeds `episodes` = {episodes}: the "
+                "greedy policy would never be evaluated; use at most `episodes`."
+            )
+            raise MDPError(msg)
     alpha_s, eps_s = as_alpha(alpha), as_epsilon(epsilon)
     R = check_runs(runs)
     gens = generators(seed, R)
@@ -430,7 +436,6 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     ep = np.zeros(R, dtype=np.int64)
     ep_ret = np.zeros(R)
     ep_len = np.zeros(R, dtype=np.int64)
-    steps = np.zeros(R, dtype=np.int64)
     trunc_count = np.zeros(R, dtype=np.int64)
     alive = np.ones(R, dtype=bool)
     eps = eps_s(ep)
@@ -438,10 +443,12 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     prog = Progress(method, progress)
 
     def behaviour_rows(rows):
-        return Qr[rows] + QBr[rows] if double else Qr[rows]
+        # take(axis=0) gathers rows several times faster than Qr[rows]
+        q = Qr.take(rows, axis=0)
+        return q + QBr.take(rows, axis=0) if double else q
 
     def avail_of(states):
-        return None if mask is None else mask[states]
+        return None if mask is None else mask.take(states, axis=0)
 
     # first states and actions
     u, _ = U.next()
@@ -454,6 +461,14 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         disc = g ** np.arange(n + 1)
 
     def update(table_f, flat, y, weight):
+        if counts is None and weight is ONE:
+            # Q(S, A) <- Q(S, A) + alpha [G - Q(S, A)], every walker alive
+            q = table_f.take(flat)
+            y -= q
+            y *= alpha_c
+            y += q
+            table_f[flat] = y
+            return
         if counts is not None:
             counts[flat] += np.asarray(weight).astype(np.int64)
             al = alpha_s(counts[flat])
@@ -463,26 +478,41 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         table_f[flat] += weight * al * (y - table_f[flat])
 
     all_alive = True
-    while alive.any():
+    ONE = 1.0
+    no_trunc = np.zeros(R, dtype=bool)
+    rSA = rS * A
+    longest = 0  # an upper bound on max(ep_len): truncation is checked near it
+    while True:
         u, z = U.next()
         s2, r, term, trunc_env = W.step(s, a, u[_U_TR], z, alive)
         ep_len += 1
         ep_ret += r
-        steps += alive
-        trunc = ep_len >= max_steps
-        if W.may_truncate:
-            trunc |= trunc_env
-        trunc &= ~term
-        end = term | trunc
+        longest += 1
+        if longest >= max_steps or W.may_truncate:
+            longest = int(ep_len.max())
+            trunc = ep_len >= max_steps
+            if W.may_truncate:
+                trunc |= trunc_env
+            trunc &= ~term
+            end = term | trunc
+        else:
+            trunc, end = no_trunc, term
         rows2 = rS + s2
-        flat = (rS + s) * A + a
-        w = 1.0 if all_alive and n == 1 else alive.astype(np.float64)
-        visits[flat] += alive
+        flat = s * A
+        flat += a
+        flat += rSA
+        if all_alive and n == 1:
+            w = ONE
+            visits[flat] += 1
+        else:
+            w = alive.astype(np.float64)
+            visits[flat] += alive
         if method == "sarsa":
             # A' ~ eps-greedy(Q(S', .)), chosen before the update
-            a2 = eps_greedy(Qr[rows2], avail_of(s2), eps, u[_U_EXP], u[_U_PICK])
+            a2 = eps_greedy(Qr.take(rows2, axis=0), avail_of(s2), eps, u[_U_EXP],
+                            u[_U_PICK])  # fmt: skip
             if n == 1:
-                y = rules.sarsa_target(r, g, Qr[rows2, a2], term)
+                y = rules.sarsa_target(r, g, Qf.take(rows2 * A + a2), term)
                 update(Qf, flat, y, w)
             else:
                 _nstep_update(
@@ -490,7 +520,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                     bufA, bufR, Qf, Qr, rS, A, update,
                 )  # fmt: skip
         elif method in ("q-learning", "expected-sarsa"):
-            q2 = Qr[rows2]
+            q2 = Qr.take(rows2, axis=0)
             if method == "q-learning":
                 y = rules.q_learning_target(r, g, q2, term)
             else:
@@ -498,19 +528,20 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
             update(Qf, flat, y, w)
         else:  # double Q
             coin = u[_U_COIN] < 0.5
-            qa2, qb2 = Qr[rows2], QBr[rows2]
+            qa2, qb2 = Qr.take(rows2, axis=0), QBr.take(rows2, axis=0)
             ya = rules.double_q_target(r, g, qb2, random_argmax(qa2, u[_U_TIE]), term)
             yb = rules.double_q_target(r, g, qa2, random_argmax(qb2, u[_U_TIE]), term)
             update(Qf, flat, ya, w * coin)
             update(QBf, flat, yb, w * ~coin)
         if end.any():
-            idx = np.flatnonzero(end)
-            done = idx[alive[idx]]
+            idx = end.nonzero()[0]
+            done = idx if all_alive else idx[alive[idx]]
             if done.size:
                 k = ep[done]
                 rets[done, k] = ep_ret[done]
                 lens[done, k] = ep_len[done]
-                trunc_count[done] += trunc[done]
+                if trunc is not no_trunc:
+                    trunc_count[done] += trunc[done]
                 if qerr is not None:
                     Qd = Q[done] if not double else 0.5 * (Q[done] + QB[done])
                     qerr[done, k] = scorer.q_error(Qd)
@@ -524,27 +555,33 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                 ep[done] += 1
                 alive[done] = ep[done] < episodes
                 all_alive = bool(alive.all())
-                eps[done] = eps_s(ep[done])
-                prog(f"episode {int(ep.min())}/{episodes} (all runs)")
+                if not alive.any():
+                    break
+                if eps_s.kind != "constant":
+                    eps[done] = eps_s(ep[done])
+                if progress:
+                    prog(f"episode {int(ep.min())}/{episodes} (all runs)")
             s0 = W.reset(idx, u[_U_RS])
-            s2 = s2.copy()
-            s2[idx] = s0
+            s2[idx] = s0  # s2 is the walkers' fresh array
             if method == "sarsa":  # A' at S' was drawn before; draw A_0 afresh
                 a2[idx] = eps_greedy(behaviour_rows(rS[idx] + s0), avail_of(s0),
                                      eps[idx], u[_U_REXP][idx], u[_U_RPICK][idx])  # fmt: skip
             ep_ret[idx] = 0.0
             ep_len[idx] = 0
+            if not all_alive:
+                ep_len[~alive] = 0  # idle runs never truncate
         if method != "sarsa":
             # A' ~ eps-greedy at S' (or at the new S_0), after the update
             rows_next = rS + s2
             a2 = eps_greedy(behaviour_rows(rows_next), avail_of(s2), eps, u[_U_EXP],
                             u[_U_PICK])  # fmt: skip
         s, a = s2, a2
+    steps = lens.sum(axis=1)  # every step of a run belongs to one of its episodes
     prog(f"done: {int(steps.sum())} steps", force=True)
     Qout = Q if not double else 0.5 * (Q + QB)
     # final greedy policy, ties uniformly at random (one more draw per run)
     tie_u = np.array([gg.random(S) for gg in gens])
-    pol = np.stack([random_argmax(Qout[i], tie_u[i]) for i in range(R)])
+    pol = random_argmax(Qout.reshape(R * S, A), tie_u.ravel()).reshape(R, S)
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
     return (
         Qout,
@@ -567,7 +604,7 @@ def _nstep_update(n, disc, g, t, s, a, r, s2, a2, term, end, w, bufS, bufA, bufR
     pos = t % n
     ri = np.arange(R)
     bufS[ri, pos], bufA[ri, pos], bufR[ri, pos] = s, a, r
-    q_boot = Qr[rS + s2, a2]
+    q_boot = Qf.take((rS + s2) * A + a2)
     # walkers whose episode goes on: one update of tau = t - n + 1 if tau >= 0
     go = ~end & (t >= n - 1)
     if go.any():

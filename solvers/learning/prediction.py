@@ -122,6 +122,9 @@ def monte_carlo_evaluation(
         if alpha.kind != "constant":
             msg = "`alpha` of monte_carlo_evaluation must be a constant or None (sample averages)."
             raise MDPError(msg)
+    if not isinstance(first_visit, (bool, np.bool_)):
+        msg = f"`first_visit` must be True or False; got {first_visit!r}."
+        raise MDPError(msg)
     method = ("first" if first_visit else "every") + "-visit MC"
     method += "" if alpha is None else f" (alpha={alpha.value:g})"
     return _predict(

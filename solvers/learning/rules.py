@@ -21,16 +21,7 @@ import numpy as np
 
 from mdp.types import BoolArray, FloatArray
 
-
-def _row_max(q: FloatArray) -> FloatArray:
-    """``max_a q[:, a]``, column by column for short rows (numpy is slow there)."""
-    if q.shape[1] > 16:
-        return q.max(axis=1)
-    best = q[:, 0].copy()
-    for j in range(1, q.shape[1]):
-        np.maximum(best, q[:, j], out=best)
-    return best
-
+from ._common import row_max as _row_max
 
 __all__ = [
     "td_target",

@@ -129,6 +129,33 @@ def test_sparse_rows_with_many_entries():
     assert stats.chisquare(counts[p > 0], 200_000 * p[p > 0]).pvalue > 1e-3
 
 
+def test_short_row_counting_is_the_binary_search():
+    # rows of <= 8 entries are searched by counting keys; the entry must be the
+    # one of searchsorted over all keys (clamped to the row), also for
+    # uniforms at 0 and next to 1 and rows of one entry
+    rng = np.random.default_rng(3)
+    S, A = 40, 3
+    dense = np.zeros((S * A, S))
+    for q in range(S * A):  # 1 to 8 entries per row
+        cols = rng.choice(S, size=rng.integers(1, 9), replace=False)
+        dense[q, cols] = rng.random(cols.size) + 0.01
+    dense /= dense.sum(axis=1, keepdims=True)
+    m = MDP(sp.csr_array(dense), R=rng.normal(size=(S, A)), gamma=0.9)
+    bs = BatchSampler(m)
+    assert bs._short is not None  # noqa: SLF001 - the path under test
+    n = 60_000
+    s, a = rng.integers(0, S, n), rng.integers(0, A, n)
+    u = rng.random(n)
+    u[:300] = np.nextafter(1.0, 0.0)
+    u[300:600] = 0.0
+    s2, r, _ = bs.step_uniform(s, a, u)
+    row = s * A + a
+    k = np.searchsorted(bs._key, row + u, side="right")  # noqa: SLF001
+    k = np.minimum(k, bs._row_last[row])  # noqa: SLF001
+    np.testing.assert_array_equal(s2, m.P.indices[k])
+    np.testing.assert_array_equal(r, bs._reward[k])  # noqa: SLF001
+
+
 # ------------------------------------------------------------- Gymnasium
 gymnasium = pytest.importorskip("gymnasium")
 

@@ -89,3 +89,78 @@ def test_max_iter_warns_and_bad_args():
         soft_value_iteration(m, temperature=0.0)
     with pytest.raises(MDPError, match="`V`, `Q`, `policy` must have shapes"):
         verify_soft(m, V=[0.0, 0.0], Q=[[0, 0]], policy=[[1, 0]], temperature=1.0)
+
+
+# ------------------------------------------- status and non-finite values
+def _huge_rewards():
+    """gamma = 1, reward 1e299 per step, exit w.p. 1e-10: V(0) = 1e309 overflows
+    float64 although every reward passes the model's scale check."""
+    P = np.zeros((2, 1, 2))
+    P[0, 0, 0], P[0, 0, 1], P[1, 0, 1] = 1.0 - 1e-10, 1e-10, 1.0
+    return MDP(P, R=[1e299, 0.0], gamma=1.0, terminal=[1])
+
+
+NON_FINITE = (
+    r"the values are not finite \(inf or NaN\) after \d+ [\w ]+\(s\), so nothing is "
+    r"certified: the rewards are too large for float64 \(max\|r\| = 1e\+299"
+)
+
+
+@pytest.mark.parametrize("solver", [soft_value_iteration, soft_policy_iteration])
+def test_status_field_like_the_other_exact_solvers(solver):
+    m = MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.5)
+    sol = solver(m, temperature=1.0)
+    assert sol.status == "converged" and sol.converged
+    assert sol.message.startswith("converged after")
+    assert sol.bound and sol.message.endswith(sol.bound)
+    with pytest.warns(RuntimeWarning, match="max_iter=1 "):
+        sol = solver(
+            MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.99),
+            temperature=1.0,
+            max_iter=1,
+            tol=1e-14,
+        )
+    assert sol.status == "max_iter" and not sol.converged
+
+
+def test_soft_policy_iteration_detects_overflowing_values():
+    # the exact soft evaluation gives V(0) ~ 1e309 = inf
+    with pytest.warns(RuntimeWarning, match="soft_policy_iteration: " + NON_FINITE):
+        sol = soft_policy_iteration(_huge_rewards(), temperature=1.0)
+    assert sol.status == "non_finite" and not sol.converged
+    assert sol.iterations == 1 and not np.isfinite(sol.V).all()
+    assert sol.bound == ""
+
+
+def test_soft_value_iteration_detects_non_finite_sweeps(monkeypatch):
+    # independent of the model's checks: a NaN appears in the soft backup itself
+    import sys
+
+    soft = sys.modules["solvers.exact.soft"]
+    real, calls = soft._soft_max, [0]
+
+    def nan_after_three(*args):
+        calls[0] += 1
+        out = real(*args)
+        return np.full_like(out, np.nan) if calls[0] >= 3 else out
+
+    monkeypatch.setattr(soft, "_soft_max", nan_after_three)
+    m = MDP(np.ones((2, 2, 2)) / 2, R=[[0.0, 1.0], [1.0, 0.0]], gamma=0.9)
+    with pytest.warns(RuntimeWarning, match=r"soft_value_iteration: the values are"):
+        sol = soft_value_iteration(m, temperature=1.0)
+    assert sol.status == "non_finite" and not sol.converged
+    assert sol.iterations == 3 and np.isnan(sol.error_bound) and sol.bound == ""
+
+
+def test_bad_models_and_temperatures():
+    with pytest.raises(TypeError, match="expected an mdp.MDP as the first argument"):
+        soft_value_iteration("frozenlake", temperature=1.0)
+    loop = MDP(np.ones((1, 2, 1)), R=[[0.0, 0.0]], gamma=1.0)
+    for solver in (soft_value_iteration, soft_policy_iteration):
+        with pytest.raises(MDPError, match="gamma = 1 and the MDP has no terminal"):
+            solver(loop, temperature=1.0)
+    m = MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.9)
+    with pytest.raises(MDPError, match=r"`temperature` = 1e\+307 is too large"):
+        soft_value_iteration(m, temperature=1e307)
+    with pytest.raises(MDPError, match="`max_iter` must be an integer >= 1"):
+        soft_policy_iteration(m, temperature=1.0, max_iter=2.5)

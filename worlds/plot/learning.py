@@ -201,10 +201,12 @@ def error_curves(
             y = np.where(np.isfinite(y), y, np.nan)
         else:
             x = np.arange(1, y.shape[1] + 1)
-        with warnings.catch_warnings():  # all-inf (improper) columns are blank
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(y, axis=0)
-            se = np.nanstd(y, axis=0, ddof=1) / np.sqrt(y.shape[0])
+            # a column where some run's greedy policy is improper (infinite
+            # regret) has an infinite mean: blank, not the mean of the others
+            mean = np.mean(y, axis=0)
+            se = np.std(y, axis=0, ddof=1) / np.sqrt(y.shape[0])
         (line,) = ax.plot(x, mean, label=label, lw=1.6, gid=GID_MEAN)
         if band and y.shape[0] > 1:
             lo = np.maximum(mean - 1.96 * se, mean * 1e-3)

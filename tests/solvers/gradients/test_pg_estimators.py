@@ -295,3 +295,15 @@ def test_gae_ignores_a_baseline_value_on_terminal_states():
     a = estimate_policy_gradient(m, THETA, baseline=b, **kw)
     c = estimate_policy_gradient(m, THETA, baseline=b0, **kw)
     np.testing.assert_allclose(a.estimate, c.estimate, atol=1e-12)
+
+
+def test_study_arguments():
+    m = make("short-corridor").mdp
+    kw = {"observations": OBS4, "runs": 3, "seed": 0}
+    with pytest.raises(MDPError, match="`episodes` is empty"):
+        estimator_study(m, [[0.0, 0.0]], episodes=(), **kw)
+    with pytest.raises(MDPError, match="`estimators` is empty"):
+        estimator_study(m, [[0.0, 0.0]], episodes=(5,), estimators=(), **kw)
+    # one size and one name need no tuple
+    st = estimator_study(m, [[0.0, 0.0]], episodes=5, estimators="total", **kw)
+    assert st.estimators == ("total",) and st.episodes.tolist() == [5]

@@ -177,7 +177,7 @@ def test_improper_policy_is_an_error():
     P[0, 0, 2] = P[1, 0, 1] = 1.0
     m = MDP(P, R=[[-1.0], [-1.0], [0.0]], gamma=1.0, terminal=[False, False, True])
     with pytest.raises(
-        ImproperPolicyError, match=r"never reaches a terminal state from state\(s\) 1"
+        ImproperPolicyError, match=r"never reaches a terminal state from state 1: its"
     ):
         policy_gradient(m, np.zeros((3, 1)))
     with pytest.raises(ImproperPolicyError, match="never reaches"):

@@ -231,3 +231,39 @@ def test_argument_errors(cliff):
         sarsa(cliff, **kw, n=0)
     with pytest.raises(MDPError, match=r"`omega` must be in \(0.5, 1\]"):
         schedules.polynomial(1.5)
+    with pytest.raises(MDPError, match=r"`eval_every` = 5 exceeds `episodes` = 3"):
+        q_learning(cliff, **kw, eval_every=5)
+
+
+def test_repr_is_short_with_arrays_in_info():
+    # the planning family's Dyna-Q returns a LearningResult with arrays and a
+    # long tuple in `info`: the repr summarises them instead of printing them
+    from solvers import dyna_q
+
+    res = dyna_q(make("cliff-walking").mdp, episodes=3, planning_steps=2, alpha=0.5,
+                 epsilon=0.1, runs=2, seed=0)  # fmt: skip
+    assert isinstance(res.info["cumulative_reward"], np.ndarray)
+    text = repr(res)
+    assert len(text) < 1200
+    assert "cumulative_reward: <float64 array (2," in text
+    assert "\n" not in text
+
+
+def test_tie_breaking_picks_the_kth_maximiser():
+    # eps-greedy's tie rule against a plain-Python reference: the
+    # floor(u * count)-th maximiser of each row in index order, for row
+    # widths on the byte-table path (A <= 8) and on the column loop
+    from solvers.learning._common import random_argmax
+
+    rng = np.random.default_rng(0)
+    for A in (1, 2, 3, 4, 7, 8, 9, 12):
+        q = rng.integers(0, 3, size=(500, A)).astype(float)
+        q[:50] = 0.0  # all tied
+        u = rng.random(500)
+        u[:5] = 0.0
+        u[5:10] = np.nextafter(1.0, 0.0)
+        want = []
+        for row, x in zip(q.tolist(), u.tolist(), strict=True):
+            ties = [j for j, v in enumerate(row) if v == max(row)]
+            want.append(ties[int(x * len(ties))])
+        np.testing.assert_array_equal(random_argmax(q, u), want)

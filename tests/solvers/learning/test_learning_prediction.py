@@ -190,6 +190,10 @@ def test_prediction_on_gymnasium_env():
 
 
 def test_prediction_errors(walk):
+    with pytest.raises(
+        MDPError, match="`first_visit` must be True or False; got 'yes'"
+    ):
+        monte_carlo_evaluation(walk, PI, episodes=2, first_visit="yes")
     with pytest.raises(MDPError, match="either `n`"):
         td_evaluation(walk, PI, episodes=2, alpha=0.1, n=2, lam=0.5)
     with pytest.raises(MDPError, match="`traces` must be"):

@@ -82,6 +82,20 @@ def test_regret_curve_and_missing_field(subplots, cliff_results):
         error_curves({"x": gym_like}, field="q_error", ax=ax)
 
 
+def test_regret_mean_is_blank_where_a_run_is_improper(subplots):
+    # regret inf (an improper greedy policy) in one run: the mean over runs is
+    # infinite there, not the mean of the finite runs
+    _, ax = subplots
+    res = type("R", (), {})()
+    res.regret = np.array([[np.inf, 2.0, 1.0], [4.0, 2.0, 0.0]])
+    res.eval_episodes = np.array([10, 20, 30])
+    error_curves({"x": res}, field="regret", ax=ax)
+    (mean,) = [ln for ln in ax.lines if ln.get_gid() == GID_MEAN]
+    y = np.asarray(mean.get_ydata(), dtype=float)
+    assert np.isnan(y[0])
+    np.testing.assert_allclose(y[1:], [2.0, 0.5])
+
+
 def test_visit_map_and_figure(subplots, cliff_results):
     _, ax = subplots
     w = make("cliff-walking")
