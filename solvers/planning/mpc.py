@@ -75,7 +75,7 @@ from mdp import MDP, MDPError
 from mdp.checks import as_generator, check_int, check_state, state_vector
 from mdp.policy import GREEDY_TIE_TOL
 from mdp.types import FloatArray, IntArray, RNGLike
-from solvers.exact._kernels import Backup
+from solvers.exact import Backup
 
 from ._common import ShortRepr, check_mdp, exact_value, optimal_values, same_spaces
 
