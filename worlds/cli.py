@@ -355,9 +355,11 @@ def _cmd_graph(args: argparse.Namespace) -> int:
             f"is unreadable); add --max-states {exc.n_states}{hint}."
         )
         raise CLIError(msg) from exc
-    from .plot._draw import _root_figure
+    from matplotlib.figure import Figure
 
-    fig = _root_figure(ax)
+    sub = ax.get_figure()
+    assert sub is not None  # the graph plot always draws on a figure
+    fig = sub if isinstance(sub, Figure) else sub.figure  # the top-level Figure
     ax.set_title(label + (" (optimal policy's chain)" if policy is not None else ""))
     fig.savefig(out, dpi=120, bbox_inches="tight")
     import matplotlib.pyplot as plt

@@ -39,6 +39,14 @@ def add_plan_parser(sub: Any, target: Any) -> None:
         "--depth", type=int, default=None, help="MCTS depth (default from gamma)"
     )
     sp.add_argument("--c", type=float, default=0.5, help="MCTS exploration constant")
+    sp.add_argument(
+        "--leaf",
+        choices=["rollout", "random-policy", "optimal"],
+        default="rollout",
+        help="MCTS leaf value: a random rollout to --depth (default), the exact "
+        "value of the uniform random policy (rollouts run to termination, in "
+        "expectation), or V*",
+    )
     sp.add_argument("--gamma", type=float, default=None, help="override the discount")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--max-steps", type=int, default=200)
@@ -65,7 +73,7 @@ def _cells(world: Any, states: Any, limit: int = 40) -> str:
 
 def run_plan(args: argparse.Namespace, load_target: Any) -> int:
     """Run ``mdpkit plan`` (``load_target`` is the CLI's world loader)."""
-    from solvers import mcts_episode, mpc, policy_iteration
+    from solvers import evaluate_policy, mcts_episode, mpc, policy_iteration
     from solvers.planning import search_controller
 
     world, m, label = load_target(args)
@@ -94,22 +102,30 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
             else "undefined: the controller never reaches a terminal state from some state"
         )
     else:
+        leaf = None
+        if args.leaf == "optimal":
+            leaf = Vs
+        elif args.leaf == "random-policy":
+            U = np.where(m.action_mask, 1.0, 0.0)
+            leaf = evaluate_policy(m, U / U.sum(axis=1, keepdims=True))
         ep = mcts_episode(
             m,
             simulations=args.simulations,
             depth=args.depth,
+            value=leaf,
             c=args.c,
             start=s0,
             max_steps=args.max_steps,
             seed=args.seed,
         )
         states, G, steps, terminated = list(ep.states), ep.ret, ep.steps, ep.terminated
-        head = f"MCTS (UCT), {args.simulations} simulations per step"
+        head = f"MCTS (UCT), {args.simulations} simulations per step, leaf {args.leaf}"
         if m.n_states <= 400:
             V = search_controller(
                 m,
                 simulations=args.simulations,
                 depth=args.depth,
+                value=leaf,
                 c=args.c,
                 seed=args.seed,
             )
@@ -141,7 +157,7 @@ def run_plan(args: argparse.Namespace, load_target: Any) -> int:
                 figsize=(min(14, 1 + 0.6 * ncol), min(10, 1 + 0.6 * nrow))
             )
             path_map(
-                world, states, V=Vs, ax=ax, title=f"{label}: {head}, return {G:.3g}"
+                world, states, V=Vs, ax=ax, title=f"{label}, return {G:.3g}\n{head}"
             )
             fig.tight_layout()
             fig.savefig(args.out, dpi=110)

@@ -10,6 +10,7 @@ themselves against the exact answer; it imports none of them.
 
 from __future__ import annotations
 
+from ._kernels import Backup
 from .average_reward import relative_value_iteration
 from .evaluation import advantage, evaluate_policy, expected_return, q_values
 from .finite_horizon import backward_induction, evaluate_finite_horizon
@@ -25,6 +26,7 @@ from .soft import (
 from .value_iteration import value_iteration
 
 __all__ = [
+    "Backup",
     "evaluate_policy",
     "q_values",
     "advantage",

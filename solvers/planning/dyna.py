@@ -352,10 +352,12 @@ def _phases(env: Any, changes: Any) -> tuple[list[MDP], list[int]]:
         mdps, switches = [env], []
     elif hasattr(env, "mdps") and hasattr(env, "switch_steps"):
         mdps, switches = list(env.mdps), [int(x) for x in env.switch_steps]
+    elif isinstance(getattr(env, "mdp", None), MDP):  # a world, as in learning
+        mdps, switches = [env.mdp], []
     else:
         msg = (
-            f"`env` must be an mdp.MDP or a changing world with `mdps` and "
-            f"`switch_steps`; got {type(env).__name__}."
+            f"`env` must be an mdp.MDP, a world with `.mdp` or a changing world "
+            f"with `mdps` and `switch_steps`; got {type(env).__name__}."
         )
         raise MDPError(msg)
     if changes is not None:

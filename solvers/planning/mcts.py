@@ -73,7 +73,7 @@ from mdp.checks import (
 from mdp.policy import check_policy, to_matrix
 from mdp.types import FloatArray, IntArray, RNGLike
 
-from ._common import ShortRepr, check_mdp
+from ._common import ShortRepr, check_mdp, same_spaces
 from ._generative import ModelLists
 from ._generative import model_lists as _model
 
@@ -298,6 +298,27 @@ def mcts(
     start look best); with ``value = V*`` a handful of simulations act
     optimally (windy 15 steps, Dyna maze 14, cliff 13).
 
+    The missing information is in rollouts run *to termination*, which are
+    too long to sample: a uniform random walk needs 6184 steps on average
+    on the windy gridworld, and with depth 20 000 the root ``q`` is noise
+    (UP chosen on 3 of 3 seeds at 1000 simulations, 2.7 s per search).
+    Their exact expectation, the value ``V^rand`` of the uniform random
+    policy (:func:`solvers.evaluate_policy`; far from ``V*``: -6184 against
+    -15 at the windy start), is a principled leaf value (the base policy of
+    Bertsekas' rollout algorithm), and with it UCT acts optimally on every
+    seed tested: windy 15 steps (depth 4, 100 simulations), Dyna maze 14
+    (depth 3, 100), cliff walking 13 (depth 9, 1000).  A depth-``D`` search
+    then acts as the exact ``D``-step lookahead on ``V^rand`` (``mpc`` with
+    ``horizon=D, terminal_value=V^rand``), so the depth it needs is the
+    lookahead's: the Dyna maze takes 16 steps at ``D <= 2``, cliff walking
+    the safer 15-step path for ``2 <= D <= 8``.  Transpositions do not help
+    the truncated rollouts (the windy DAG saturates at ~580 nodes at depth
+    16 and no simulation reaches the goal in 40 000).  On the Dyna maze
+    (``gamma = 0.95`` already makes nearer goals worth more) longer random
+    rollouts do reach the goal now and then: the first action was optimal on
+    1-2 of 5 seeds at depth 30, on 14 of 15 (seed, simulations) runs at
+    depth 60-100 with 2000-10 000 simulations, 0.2-1.2 s per search.
+
     Examples
     --------
     A corridor 0 -> 1 -> 2 (goal) at -1 per step, where action 1 stays for
@@ -391,12 +412,7 @@ def mcts_episode(
     t0 = time.perf_counter()
     m = check_mdp(m)
     M = m if model is None else check_mdp(model, "model")
-    if (M.n_states, M.n_actions) != (m.n_states, m.n_actions):
-        msg = (
-            f"`model` has {M.n_states} states and {M.n_actions} actions but the MDP "
-            f"has {m.n_states} and {m.n_actions}."
-        )
-        raise MDPError(msg)
+    same_spaces(m, M)
     n_sim = check_int(simulations, "simulations")
     T = check_int(max_steps, "max_steps")
     g, D = _gamma_depth(M, gamma, depth)

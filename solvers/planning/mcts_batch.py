@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mdp import MDP
+from mdp import MDP, MDPError
 from mdp.checks import as_generator, check_int, check_state, state_vector
 from mdp.types import FloatArray, IntArray, RNGLike
 
@@ -142,10 +142,16 @@ def mcts_batch(
     """
     t0 = time.perf_counter()
     m = check_mdp(m)
-    roots = np.asarray(states)
+    roots = np.atleast_1d(np.asarray(states, dtype=object))
     if roots.ndim != 1 or roots.size == 0:
-        roots = np.atleast_1d(roots)
-    roots = np.array([check_state(int(s), m.n_states, "states") for s in roots.ravel()])
+        msg = (
+            f"`states` must be a non-empty 1-D sequence of root states; got shape "
+            f"{roots.shape}."
+        )
+        raise MDPError(msg)
+    roots = np.array(
+        [check_state(s, m.n_states, "states") for s in roots], dtype=np.intp
+    )
     n_sim = check_int(simulations, "simulations")
     g, D = _gamma_depth(m, gamma, depth)
     cval = _check_c(c)

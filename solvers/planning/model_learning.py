@@ -295,6 +295,22 @@ def estimate_model(
 
 
 # ----------------------------------------------------------------- helpers
+def _indices(x: Any, key: str) -> np.ndarray:
+    """An index array: integers (or integer-valued floats), never truncated."""
+    arr = np.asarray(x).ravel()
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.intp)
+    num = np.asarray(arr, dtype=float) if arr.dtype.kind == "f" else None
+    if num is None or not np.all(np.isfinite(num)) or np.any(num != np.round(num)):
+        bad = arr if num is None else arr[~(np.isfinite(num) & (num == np.round(num)))]
+        msg = (
+            f"transition data `{key}` must hold integer indices; got "
+            f"{bad.ravel()[:3].tolist()} (dtype {arr.dtype})."
+        )
+        raise MDPError(msg)
+    return num.astype(np.intp)
+
+
 def _as_transitions(data: Any) -> dict[str, np.ndarray]:
     if isinstance(data, Mapping):
         missing = [k for k in ("s", "a", "r", "s_next") if k not in data]
@@ -305,10 +321,10 @@ def _as_transitions(data: Any) -> dict[str, np.ndarray]:
             )
             raise MDPError(msg)
         out = {
-            "s": np.asarray(data["s"]).astype(np.intp).ravel(),
-            "a": np.asarray(data["a"]).astype(np.intp).ravel(),
+            "s": _indices(data["s"], "s"),
+            "a": _indices(data["a"], "a"),
             "r": np.asarray(data["r"], dtype=float).ravel(),
-            "s_next": np.asarray(data["s_next"]).astype(np.intp).ravel(),
+            "s_next": _indices(data["s_next"], "s_next"),
         }
         n = out["s"].size
         t = data.get("terminated")

@@ -129,6 +129,15 @@ def test_cli_plan_mpc_and_mcts(capsys, tmp_path):
     )
 
 
+def test_cli_plan_mcts_with_the_random_policy_value(capsys):
+    # --leaf random-policy: the exact value of random rollouts run to the end
+    args = ["plan", "windy-gridworld", "--simulations", "100", "--depth", "4"]
+    assert main([*args, "--leaf", "random-policy", "--max-steps", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "leaf random-policy" in text
+    assert "episode (15 steps)" in text and "return -15.0000   V*(s0) -15.0000" in text
+
+
 def test_cli_plan_bad_name(capsys):
     assert main(["plan", "no-such-world"]) == 2
     assert "unknown world" in capsys.readouterr().err

@@ -57,7 +57,8 @@ def mpc_loss_curve(
     with ``samples_per_pair`` samples (planning still in ``m``).  The bound
     ``2 gamma^H ||V* - V_hat|| / (1 - gamma)`` of the noisy ``V*`` is drawn
     dashed when ``gamma < 1``.  The y axis is symmetric-log (the loss is often
-    exactly 0).
+    exactly 0).  The legend sits below the axes, clear of the curves: save
+    with ``fig.tight_layout()`` or ``bbox_inches="tight"``.
 
     Examples
     --------
@@ -103,7 +104,7 @@ def mpc_loss_curve(
     ax.set_ylabel("loss  max_s V*(s) − V^μ(s)")
     ax.set_xticks(H)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     ax.set_title(title or "MPC loss against the horizon")
     return ax
 

@@ -109,5 +109,18 @@ def test_errors():
         dyna_q(m, **(kw | {"planning_steps": -1}))
     with pytest.raises(MDPError, match="changing world keeps the states"):
         dyna_q(m, changes=[(10, make("gridworld-4x4").mdp)], **kw)
-    with pytest.raises(MDPError, match="`env` must be an mdp.MDP"):
+    with pytest.raises(MDPError, match="`env` must be an mdp.MDP, a world with"):
         dyna_q("maze", **kw)
+    with pytest.raises(MDPError, match="`epsilon` must be a number in \\[0, 1\\]"):
+        dyna_q(m, **(kw | {"epsilon": 2.0}))
+    with pytest.raises(MDPError, match="`kappa` must be a finite number"):
+        dyna_q(m, kappa=float("nan"), **kw)
+
+
+def test_a_world_is_accepted_as_its_mdp():
+    # as the learning family: a world with `.mdp` acts as that MDP
+    w = make("dyna-maze")
+    kw = {"episodes": 3, "planning_steps": 5, "alpha": 0.1, "epsilon": 0.1, "seed": 1}
+    a, b = dyna_q(w, **kw), dyna_q(w.mdp, **kw)
+    np.testing.assert_array_equal(a.Q, b.Q)
+    np.testing.assert_array_equal(a.episode_lengths, b.episode_lengths)

@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from mdp import MDP, MDPError
-from solvers import backward_induction, mcts, mcts_episode, policy_iteration, q_values
+from solvers import (
+    backward_induction,
+    evaluate_policy,
+    mcts,
+    mcts_episode,
+    mpc,
+    policy_iteration,
+    q_values,
+)
 from worlds import make
 
 
@@ -49,6 +57,92 @@ def test_deterministic_worlds_with_exact_leaf_values_act_optimally():
             w.mdp, simulations=30, depth=1, value=Vs, start=w.state(*start), seed=0
         )
         assert ep.terminated and ep.steps == steps, name
+
+
+def _random_policy_value(m):
+    """V of the uniform random policy: what random rollouts run to termination
+    estimate (their exact expectation)."""
+    U = np.full((m.n_states, m.n_actions), 1.0 / m.n_actions)
+    return evaluate_policy(m, U)
+
+
+def _mpc_path_length(m, s, policy, max_steps=200):
+    n = 0
+    while not m.terminal[s] and n < max_steps:
+        s, _, _ = m.step(s, int(policy[s]), 0)
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "depth", "simulations", "steps"),
+    [
+        ("windy-gridworld", (3, 0), 4, 100, 15),
+        ("dyna-maze", (2, 0), 3, 100, 14),
+        ("cliff-walking", (3, 0), 9, 1000, 13),
+    ],
+)
+def test_uct_with_the_random_policy_value_acts_optimally(
+    name, start, depth, simulations, steps
+):
+    # Plain UCT with random rollouts truncated at depth 16-20 sees no goal
+    # (test_measured_limits_...): the information is in rollouts run to
+    # termination, far too long to sample (a random walk needs ~6200 steps
+    # on the windy gridworld, so their returns are noise).  Their exact
+    # expectation V^rand (the value of the uniform random policy, not V*:
+    # V^rand(s0) = -6184 against V*(s0) = -15 on windy) as the leaf value
+    # makes UCT act optimally, on every seed; and the depth-D search acts as
+    # the exact D-step lookahead controller with the same leaf value (MPC).
+    w = make(name)
+    m = w.mdp
+    s0 = w.state(*start)
+    Vr = _random_policy_value(m)
+    sol = policy_iteration(m)
+    Qs = q_values(m, sol.policy)
+    look = mpc(m, horizon=depth, terminal_value=Vr, V_star=sol.V)
+    assert _mpc_path_length(m, s0, look.policy) == steps
+    # Q_0(s, a) = r(s, a) + gamma P V_1 with V_1 = T^{D-1} V^rand
+    V1 = mpc(m, horizon=depth - 1, terminal_value=Vr, V_star=sol.V).planned_value
+    Q_look = (m.r_masked + m.gamma * (m.P @ V1)).reshape(m.n_states, m.n_actions)
+    for seed in range(5):
+        ep = mcts_episode(
+            m, simulations=simulations, depth=depth, value=Vr, start=s0, seed=seed
+        )
+        assert ep.terminated and ep.steps == steps, (name, seed)
+        assert Qs[s0, ep.actions[0]] >= sol.V[s0] - 1e-12  # an optimal first action
+        # every action taken is a maximiser of the D-step lookahead's Q_0
+        q0 = Q_look[ep.states[:-1], ep.actions]
+        np.testing.assert_allclose(q0, Q_look[ep.states[:-1]].max(axis=1), atol=1e-9)
+
+
+def test_random_policy_value_is_not_enough_below_the_lookahead_it_needs():
+    # On the Dyna maze the 1- and 2-step lookaheads on V^rand take 16 steps
+    # (MPC, exact); UCT at depth 2 does the same on every seed: the limit is
+    # the depth of the lookahead, not the search.  On cliff walking the
+    # lookahead on V^rand is the safer 15-step path for 2 <= H <= 8 (the
+    # random policy's value punishes the cliff edge), 13 steps from H = 9.
+    w = make("dyna-maze")
+    m = w.mdp
+    s0 = w.state(2, 0)
+    Vr = _random_policy_value(m)
+    Vs = policy_iteration(m).V
+    for H in (1, 2):
+        ctl = mpc(m, horizon=H, terminal_value=Vr, V_star=Vs)
+        assert _mpc_path_length(m, s0, ctl.policy) == 16
+    for seed in range(3):
+        ep = mcts_episode(m, simulations=100, depth=2, value=Vr, start=s0, seed=seed)
+        assert ep.terminated and ep.steps == 16
+    c = make("cliff-walking")
+    mc, c0 = c.mdp, c.state(3, 0)
+    Vrc = _random_policy_value(mc)
+    Vsc = policy_iteration(mc).V
+    lengths = [
+        _mpc_path_length(
+            mc, c0, mpc(mc, horizon=H, terminal_value=Vrc, V_star=Vsc).policy
+        )
+        for H in (1, 2, 8, 9)
+    ]
+    assert lengths == [17, 15, 15, 13]
 
 
 def test_stochastic_best_action_and_q_converge_to_finite_horizon_optimum():
@@ -139,7 +233,15 @@ def test_tree_reuse_and_transpositions():
 
 
 def test_errors():
+    from solvers.planning import mcts_batch
+
     m = make("gridworld-4x4").mdp
+    with pytest.raises(MDPError, match="`states` must be a non-empty 1-D"):
+        mcts_batch(m, [], simulations=5)
+    with pytest.raises(MDPError, match="`states` must be a non-empty 1-D"):
+        mcts_batch(m, [[0, 1]], simulations=5)
+    with pytest.raises(MDPError, match="`states` must be a state index .* got 0.5"):
+        mcts_batch(m, [0.5], simulations=5)
     with pytest.raises(MDPError, match="`simulations` must be an integer >= 1"):
         mcts(m, 1, simulations=0)
     with pytest.raises(MDPError, match="`s` must be a state index"):

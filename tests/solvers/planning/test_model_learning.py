@@ -126,6 +126,11 @@ def test_errors():
         estimate_model(MDP(np.ones((1, 1, 1)), [0.0], 0.5), unvisited="zero")
     with pytest.raises(MDPError, match="`data` must be an mdp.MDP"):
         estimate_model(3, gamma=0.9)
+    # a fractional state is refused, not truncated to an index
+    with pytest.raises(MDPError, match="`s` must hold integer indices; got \\[0.5\\]"):
+        estimate_model({"s": [0.5], "a": [0], "r": [0.0], "s_next": [1]}, gamma=0.9)
+    one = estimate_model({"s": [1.0], "a": [0], "r": [0.0], "s_next": [1]}, gamma=0.9)
+    assert one.mdp.n_states == 2
 
 
 @settings(max_examples=25)

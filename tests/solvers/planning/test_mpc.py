@@ -50,17 +50,27 @@ def test_zero_terminal_value_optimal_once_horizon_reaches_goal(name):
     Vs, _ = _vstar(m)
     # -1 per step, the step into the goal included: the distance to the goal
     # is -V*, the farthest state decides.  With H = d the farthest state ties
-    # (reaching the goal in d steps and wandering both return -d), and the
-    # lowest-index tie-break wanders; H = d + 1 breaks the tie.
+    # (reaching the goal in d steps and wandering d steps both return -d):
+    # the tie rule sends it to the plan that has terminated by the horizon.
+    # With H = d - 1 no plan from there terminates, all tie, and it wanders.
     d = int(round(-Vs.min()))
-    ctl = mpc(m, horizon=d + 1, V_star=Vs)
-    assert ctl.proper and ctl.loss <= 1e-9
     far = int(np.argmin(Vs))
-    tie = mpc(m, horizon=d, V_star=Vs)
-    np.testing.assert_allclose(tie.planned_value[far], -d)
-    assert not tie.proper
-    assert np.isnan(tie.V).all() and tie.loss == np.inf
-    assert "never reaches a terminal state" in tie.message
+    ctl = mpc(m, horizon=d, V_star=Vs)
+    np.testing.assert_allclose(ctl.planned_value[far], -d)
+    assert ctl.proper and ctl.loss <= 1e-9
+    np.testing.assert_allclose(ctl.V, Vs, atol=1e-9)
+    short = mpc(m, horizon=d - 1, V_star=Vs)
+    assert not short.proper
+    assert np.isnan(short.V).all() and short.loss == np.inf
+    assert "never reaches a terminal state" in short.message
+    # the lowest-index rule alone (no terminal state to prefer) would wander
+    # at H = d as well: the same world with the goal made an absorbing
+    # non-terminal state plans the same values but keeps the first tie
+    P = m.P.toarray().reshape(m.n_states, m.n_actions, m.n_states)
+    loose = MDP(P, m.r, gamma=1.0)
+    lo = mpc(loose, horizon=d, V_star=np.zeros(m.n_states))
+    np.testing.assert_allclose(lo.planned_value, ctl.planned_value)
+    assert not np.array_equal(lo.policy[~m.terminal], ctl.policy[~m.terminal])
 
 
 def test_gridworld_5x5_loss_not_monotone_in_horizon():
@@ -104,6 +114,21 @@ def test_closed_loop_matches_backward_induction():
     ctl = mpc(m, horizon=7)
     bi = backward_induction(m, 7)
     np.testing.assert_array_equal(ctl.policy, bi.policy[0])
+    np.testing.assert_allclose(ctl.planned_value, bi.V[0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_closed_loop_ties_match_backward_induction(seed):
+    # integer rewards, deterministic moves, gamma 1/2: many exact ties, which
+    # both break to the lowest index (no terminal states: no other rule)
+    rng = np.random.default_rng(seed)
+    S, A = 40, 5
+    P = np.zeros((S, A, S))
+    P[np.arange(S)[:, None], np.arange(A)[None, :], rng.integers(0, S, (S, A))] = 1
+    m = MDP(P, rng.integers(-1, 2, (S, A)).astype(float), gamma=0.5)
+    ctl = mpc(m, horizon=6)
+    bi = backward_induction(m, 6)
+    np.testing.assert_array_equal(ctl.steps, bi.policy)
     np.testing.assert_allclose(ctl.planned_value, bi.V[0])
 
 
@@ -203,6 +228,9 @@ def test_model_planning_and_errors():
         mpc(m, horizon=2, open_loop=True, open_loop_method="x")
     with pytest.raises(TypeError, match="mdp.MDP"):
         mpc("x", horizon=2)
+    # an enumeration that cannot fit in memory is refused, not attempted
+    with pytest.raises(MDPError, match="enumeration of A\\^H = 4\\^30 sequences"):
+        mpc(m, horizon=30, open_loop=True, open_loop_method="enumerate")
     # a wrong model: plan in a model whose rewards are negated
     bad = MDP(m.P, -m.r, m.gamma)
     assert mpc(m, horizon=3, model=bad).loss > mpc(m, horizon=3).loss
