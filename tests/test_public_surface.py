@@ -179,6 +179,7 @@ PINNED = {
         "verify_soft",
     ],
     "solvers.exact": [
+        "Backup",
         "SoftCheck",
         "SoftResult",
         "advantage",
