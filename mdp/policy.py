@@ -17,7 +17,14 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import PolicyError
-from .checks import as_generator, check_int, check_probability, check_state, check_tol
+from .checks import (
+    _as_float,
+    as_generator,
+    check_int,
+    check_probability,
+    check_state,
+    check_tol,
+)
 from .model import MDP
 from .types import FloatArray, IntArray, RNGLike
 
@@ -211,7 +218,7 @@ def _check_q(Q: npt.ArrayLike) -> FloatArray:
 
     (With an MDP at hand, :func:`mdp.checks.q_table` also checks the shape.)
     """
-    q = np.array(_as_array(Q, "`Q`"), dtype=np.float64)
+    q = _as_float(Q, "Q", "(S, A)", copy=True)
     if q.ndim != 2 or q.shape[1] == 0:
         msg = f"`Q` has shape {q.shape}; expected (S, A)."
         raise PolicyError(msg)

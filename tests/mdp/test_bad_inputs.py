@@ -188,6 +188,19 @@ CASES = [
         MDPError,
         r"`n_actions` must be an integer >= 1; got 2\.5\.",
     ),
+    # --- Q tables: complex values lost their imaginary part, booleans passed
+    (
+        "greedy of a complex Q",
+        lambda: policy.greedy([[1j, 0.0]]),
+        MDPError,
+        r"`Q` has complex entries; probabilities, rewards and values must be real\.",
+    ),
+    (
+        "softmax of a boolean Q",
+        lambda: policy.softmax([[True, False]]),
+        MDPError,
+        r"`Q` must be a numeric array of shape \(S, A\); got booleans",
+    ),
     (
         "greedy(Q, tol=-1)",
         lambda: policy.greedy([[0.0, 1.0]], tol=-1),
