@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._errors import MDPError
+from .checks import _as_array as as_array
+from .checks import _as_float as as_float
 from .checks import check_state
 from .checks import format_states as _where
 from .types import BoolArray, FloatArray
@@ -26,27 +28,6 @@ STOCHASTIC_ATOL = 1e-8
 #: Largest admissible value scale ``max |r| / (1 - gamma)`` (float64 overflows
 #: near 1.8e308; a margin keeps sums and differences of values finite).
 VALUE_SCALE_MAX = 1e300
-
-
-def as_float(x: Any, name: str) -> np.ndarray:
-    """``x`` as a float64 array; strings, booleans and complex numbers are errors."""
-    if np.iscomplexobj(x):
-        msg = f"`{name}` has complex entries; probabilities and rewards must be real."
-        raise MDPError(msg)
-    try:
-        raw = np.asarray(x)
-    except ValueError as exc:  # ragged nested lists
-        msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
-        raise MDPError(msg) from exc
-    if raw.dtype.kind in "US" or isinstance(x, (str, bytes)):
-        msg = f"`{name}` must be a numeric array; got text ({raw.dtype})."
-        raise MDPError(msg)
-    try:
-        arr = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be a numeric array; converting it failed: {exc}"
-        raise MDPError(msg) from exc
-    return arr
 
 
 def transition_matrix(P: Any) -> tuple[sp.csr_array, int, int]:
@@ -139,7 +120,7 @@ def terminal_mask(terminal: Any, S: int) -> BoolArray:
     """``terminal`` (a boolean mask or a list of indices) as a mask ``(S,)``."""
     if terminal is None:
         return np.zeros(S, dtype=bool)
-    t = np.asarray(terminal)
+    t = as_array(terminal, "terminal")
     if t.dtype == bool:
         if t.shape != (S,):
             msg = (
@@ -193,7 +174,7 @@ def action_mask(action_mask: Any, S: int, A: int, term: BoolArray) -> BoolArray:
     """
     if action_mask is None:
         return np.ones((S, A), dtype=bool)
-    m = np.asarray(action_mask)
+    m = as_array(action_mask, "action_mask")
     if m.shape != (S, A):
         msg = f"`action_mask` has shape {m.shape}; expected (S, A) = ({S}, {A})."
         raise MDPError(msg)

@@ -242,7 +242,7 @@ def state_vector(
     value is 0 by definition).
     """
     S = m.n_states
-    v = _float_array(x, name, f"({S},)")
+    v = _as_float(x, name, f"({S},)", copy=True)
     if v.shape != (S,):
         msg = f"`{name}` has shape {v.shape}; expected ({S},), one value per state."
         raise MDPError(msg)
@@ -270,7 +270,7 @@ def q_table(m: _Model, Q: Any, name: str = "Q") -> FloatArray:
     included; they are set to ``-inf`` in the copy.
     """
     S, A = m.n_states, m.n_actions
-    q = _float_array(Q, name, f"({S}, {A})")
+    q = _as_float(Q, name, f"({S}, {A})", copy=True)
     if q.shape != (S, A):
         msg = f"`{name}` has shape {q.shape}; expected ({S}, {A}), one value per (state, action)."
         raise MDPError(msg)
@@ -283,13 +283,36 @@ def q_table(m: _Model, Q: Any, name: str = "Q") -> FloatArray:
     return q
 
 
-def _float_array(x: Any, name: str, shape: str) -> FloatArray:
-    if isinstance(x, (str, bytes)):
-        msg = f"`{name}` must be a numeric array of shape {shape}; got a string."
+def _as_array(x: Any, name: str) -> np.ndarray:
+    """``np.asarray(x)``; ragged nested lists are an error naming ``name``."""
+    try:
+        return np.asarray(x)
+    except ValueError as exc:
+        msg = (
+            f"`{name}` must be a rectangular array (nested lists of equal "
+            f"lengths); converting it failed: {exc}"
+        )
+        raise MDPError(msg) from exc
+
+
+def _as_float(x: Any, name: str, shape: str = "", *, copy: bool = False) -> FloatArray:
+    """``x`` as a new float64 array: the one conversion of every numeric input
+    (model tables, ``V``, ``Q``); text, booleans, complex numbers and ragged
+    lists are errors naming ``name`` (and the expected ``shape``, if given)."""
+    of = f" of shape {shape}" if shape else ""
+    raw = _as_array(x, name)
+    if raw.dtype.kind in "US" or isinstance(x, (str, bytes)):
+        msg = f"`{name}` must be a numeric array{of}; got text ({raw.dtype})."
+        raise MDPError(msg)
+    if raw.dtype.kind == "b":
+        msg = f"`{name}` must be a numeric array{of}; got booleans (use 0.0 and 1.0)."
+        raise MDPError(msg)
+    if np.iscomplexobj(raw):
+        msg = f"`{name}` has complex entries; probabilities, rewards and values must be real."
         raise MDPError(msg)
     try:
-        arr = np.array(x, dtype=np.float64)
+        arr = (np.array if copy else np.asarray)(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be a numeric array of shape {shape}; converting it failed: {exc}"
+        msg = f"`{name}` must be a numeric array{of}; converting it failed: {exc}"
         raise MDPError(msg) from exc
     return arr

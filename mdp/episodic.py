@@ -86,7 +86,22 @@ def improper_states(m: MDP, pi: Any) -> IntArray:
     """Non-terminal states from which policy ``pi`` never reaches a terminal state.
 
     ``pi`` is a policy (int ``(S,)`` or float ``(S, A)``) or its transition
-    matrix ``P_pi`` (a sparse ``(S, S)`` array).
+    matrix ``P_pi`` (a sparse ``(S, S)`` array).  A state is improper when no
+    path of ``P_pi`` (edges with ``P_pi(s'|s) > 0``) leads from it to the
+    terminal set; then ``P(reach a terminal state | s, pi) = 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 2, 3))
+    >>> P[:, 0, :] = np.eye(3)                  # action 0: stay
+    >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
+    >>> m = MDP(P, np.zeros((3, 2)), gamma=1.0, terminal=[2])
+    >>> improper_states(m, [0, 1, 0])  # state 0 stays put forever
+    array([0])
+    >>> improper_states(m, [1, 1, 0]).size
+    0
     """
     P_pi = pi if sp.issparse(pi) else policy_matrices(m, check_policy(m, pi))[0]
     G = sp.csr_array(P_pi, copy=True)
@@ -96,7 +111,26 @@ def improper_states(m: MDP, pi: Any) -> IntArray:
 
 
 def check_proper(m: MDP, P_pi: Any) -> None:
-    """With ``gamma = 1``, raise :class:`ImproperPolicyError` unless ``P_pi`` is proper."""
+    """With ``gamma = 1``, raise :class:`ImproperPolicyError` unless ``P_pi`` is proper.
+
+    ``P_pi`` is a policy's transition matrix (sparse ``(S, S)``) or the policy
+    itself (see :func:`improper_states`).  With ``gamma < 1`` every policy has
+    a finite value and nothing is checked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 2, 3))
+    >>> P[:, 0, :] = np.eye(3)                  # action 0: stay
+    >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
+    >>> m = MDP(P, np.zeros((3, 2)), gamma=1.0, terminal=[2])
+    >>> check_proper(m, [1, 1, 0])      # reaches state 2 from everywhere
+    >>> check_proper(m, [0, 1, 0])
+    Traceback (most recent call last):
+    ...
+    mdp.ImproperPolicyError: with gamma = 1 the policy never reaches a terminal state from state 0: its value is undefined. Use a proper policy (one that terminates with probability 1) or gamma < 1.
+    """
     if m.gamma < 1.0:
         return
     if not m.terminal.any():
@@ -116,6 +150,20 @@ def require_proper_policy(m: MDP) -> None:
 
     The precondition of every optimal solver at ``gamma = 1``: there are
     terminal states and every state can reach one under some actions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 2, 3))
+    >>> P[:, 0, :] = np.eye(3)                  # action 0: stay
+    >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
+    >>> m = MDP(P, np.zeros((3, 2)), gamma=1.0, terminal=[2])
+    >>> require_proper_policy(m)        # state 2 is reachable: fine
+    >>> require_proper_policy(MDP(P, np.zeros((3, 2)), gamma=1.0))
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: gamma = 1 and the MDP has no terminal states, so returns never end and values are infinite or undefined. Use gamma < 1, add terminal states, or solvers.relative_value_iteration for the average reward.
     """
     if m.gamma == 1.0:
         proper_policy(m)
@@ -196,6 +244,18 @@ def proper_greedy(m: MDP, q: FloatArray, tol: float = 0.0) -> IntArray:
     the actions within ``tol`` of the maximum, each state takes the lowest-index
     one that moves (with positive probability) one step closer to a terminal
     state along tied actions, where such an action exists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((3, 2, 3))
+    >>> P[:, 0, :] = np.eye(3)                  # action 0: stay
+    >>> P[0, 1, 1] = P[1, 1, 2] = P[2, 1, 2] = 1  # action 1: step right
+    >>> m = MDP(P, np.zeros((3, 2)), gamma=1.0, terminal=[2])
+    >>> Q = np.zeros((3, 2))  # staying and stepping right tie everywhere
+    >>> proper_greedy(m, Q)   # the plain greedy policy [0, 0, 0] never ends
+    array([1, 1, 0])
     """
     mu = np.asarray(greedy(q), dtype=np.intp)
     if m.gamma < 1.0 or not m.terminal.any():

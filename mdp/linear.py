@@ -28,6 +28,19 @@ from .model import MDP
 from .policy import check_policy, policy_matrices
 from .types import FloatArray
 
+__all__ = [
+    "AUTO_KRYLOV_BUDGET",
+    "DENSE_FALLBACK_MAX_STATES",
+    "DENSE_MAX_STATES",
+    "DIRECT_MAX_FILL",
+    "DIRECT_MAX_RATIO",
+    "DIRECT_MAX_WORK",
+    "EXACT_METHODS",
+    "SolveInfo",
+    "choose_method",
+    "solve_policy_value",
+]
+
 #: ``auto`` uses a dense LU (LAPACK ``getrf``/``getrs`` via
 #: :func:`scipy.linalg.lu_factor`) up to this many unknowns (see
 #: :func:`choose_method` for the measurements).
@@ -89,6 +102,16 @@ def choose_method(M: sp.csr_array) -> str:
     (a sparse LU fills in: its ratio ``n (b+1)^2 / nnz`` is 7e3 at
     ``n = 200`` and grows as ``n^2``) and sparse LU on grids (ratio ~2e3 at
     ``n = 1e4``, where BiCGSTAB needs hundreds of steps).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> choose_method(sp.eye_array(100, format="csr"))
+    'dense'
+    >>> n = 5000  # a chain: bandwidth 1, a sparse LU does not fill in
+    >>> chain = sp.diags_array([[1.0] * n, [-0.9] * (n - 1)], offsets=[0, 1], format="csr")
+    >>> choose_method(chain)
+    'direct'
     """
     n = M.shape[0]
     if n <= DENSE_MAX_STATES:
@@ -270,6 +293,17 @@ def solve_policy_value(
     ``iterative`` with ``gamma < 1``, ``||V - V^pi||_inf <= tol`` (via
     ``||(I - gamma P_pi)^{-1}||_inf <= 1/(1 - gamma)`` applied to the
     residual); with ``gamma = 1`` only the residual ``<= tol`` is promised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdp import MDP
+    >>> P = np.zeros((2, 1, 2))
+    >>> P[:, 0, 1] = 1.0  # both states move to state 1, which is terminal
+    >>> m = MDP(P, R=[1.0, 0.0], gamma=0.9, terminal=[1])
+    >>> V, info = solve_policy_value(m, [0, 0])
+    >>> V, info.method
+    (array([1., 0.]), 'dense')
     """
     t0 = time.perf_counter()
     if method not in ("auto", "dense", "direct", "krylov", "iterative"):

@@ -17,11 +17,19 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import PolicyError
-from .checks import as_generator, check_probability, check_state, check_tol
+from .checks import (
+    _as_float,
+    as_generator,
+    check_int,
+    check_probability,
+    check_state,
+    check_tol,
+)
 from .model import MDP
 from .types import FloatArray, IntArray, RNGLike
 
 __all__ = [
+    "GREEDY_TIE_TOL",
     "check_policy",
     "is_deterministic",
     "uniform",
@@ -71,27 +79,14 @@ def check_policy(m: MDP, pi: npt.ArrayLike) -> IntArray | FloatArray:
     """
     S, A = m.n_states, m.n_actions
     arr = _as_array(pi, "policy")
-    if arr.dtype.kind not in "iuf":
-        msg = (
-            f"policy must be an int array (S,) of actions or a float array (S, A) "
-            f"of probabilities; got dtype {arr.dtype}."
-        )
+    if arr.ndim == 1 and arr.shape != (S,):
+        msg = f"deterministic policy has shape {arr.shape}; expected ({S},), one action per state."
         raise PolicyError(msg)
+    if arr.ndim == 2 and arr.shape != (S, A):
+        msg = f"stochastic policy has shape {arr.shape}; expected (S, A) = ({S}, {A})."
+        raise PolicyError(msg)
+    arr = _checked_layout(arr, A)
     if arr.ndim == 1:
-        if arr.shape != (S,):
-            msg = f"deterministic policy has shape {arr.shape}; expected ({S},), one action per state."
-            raise PolicyError(msg)
-        if not np.issubdtype(arr.dtype, np.integer):
-            if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
-                arr = arr.astype(np.intp)
-            else:
-                msg = f"deterministic policy must hold integer actions; got dtype {arr.dtype}."
-                raise PolicyError(msg)
-        bad = np.flatnonzero((arr < 0) | (arr >= A))
-        if bad.size:
-            s = int(bad[0])
-            msg = f"policy picks action {int(arr[s])} in state {s}, out of range 0..{A - 1}."
-            raise PolicyError(msg)
         unavailable = np.flatnonzero(~m.action_mask[np.arange(S), arr])
         if unavailable.size:
             s = int(unavailable[0])
@@ -101,9 +96,41 @@ def check_policy(m: MDP, pi: npt.ArrayLike) -> IntArray | FloatArray:
             )
             raise PolicyError(msg)
         return arr
+    off = np.argwhere((arr > 0) & ~m.action_mask)
+    if off.size:
+        s, a = (int(i) for i in off[0])
+        msg = (
+            f"pi({a}|{s}) = {arr[s, a]:g} but action {a} is not available in "
+            f"state {s} (see the MDP's `action_mask`)."
+        )
+        raise PolicyError(msg)
+    return arr
+
+
+def _checked_layout(arr: np.ndarray, A: int) -> IntArray | FloatArray:
+    """``arr`` as int actions in ``0..A-1`` ``[S]`` or a row-stochastic ``[S, A]``."""
+    if arr.dtype.kind not in "iuf":
+        msg = (
+            f"policy must be an int array (S,) of actions or a float array (S, A) "
+            f"of probabilities; got dtype {arr.dtype}."
+        )
+        raise PolicyError(msg)
+    if arr.ndim == 1:
+        if not np.issubdtype(arr.dtype, np.integer):
+            if np.isfinite(arr).all() and np.all(np.mod(arr, 1) == 0):
+                arr = arr.astype(np.intp)
+            else:
+                msg = f"deterministic policy must hold integer actions; got dtype {arr.dtype}."
+                raise PolicyError(msg)
+        bad = np.flatnonzero((arr < 0) | (arr >= A))
+        if bad.size:
+            s = int(bad[0])
+            msg = f"policy picks action {int(arr[s])} in state {s}, out of range 0..{A - 1}."
+            raise PolicyError(msg)
+        return arr
     if arr.ndim == 2:
-        if arr.shape != (S, A):
-            msg = f"stochastic policy has shape {arr.shape}; expected (S, A) = ({S}, {A})."
+        if arr.shape[1] != A:
+            msg = f"stochastic policy has {arr.shape[1]} columns; expected {A} actions."
             raise PolicyError(msg)
         arr = np.asarray(arr, dtype=np.float64)
         if not np.isfinite(arr).all() or (arr < 0).any():
@@ -115,14 +142,6 @@ def check_policy(m: MDP, pi: npt.ArrayLike) -> IntArray | FloatArray:
         if bad.size:
             s = int(bad[0])
             msg = f"pi(.|{s}) sums to {sums[s]:.10g}, not 1 ({bad.size} such state(s))."
-            raise PolicyError(msg)
-        off = np.argwhere((arr > 0) & ~m.action_mask)
-        if off.size:
-            s, a = (int(i) for i in off[0])
-            msg = (
-                f"pi({a}|{s}) = {arr[s, a]:g} but action {a} is not available in "
-                f"state {s} (see the MDP's `action_mask`)."
-            )
             raise PolicyError(msg)
         return arr
     msg = f"policy has shape {arr.shape}; expected int [S] (deterministic) or float [S, A] (stochastic)."
@@ -137,22 +156,17 @@ def to_matrix(pi: npt.ArrayLike, n_actions: int) -> FloatArray:
     >>> to_matrix([1, 0], 2)
     array([[0., 1.],
            [1., 0.]])
+    >>> to_matrix([0.5, 1.0], 2)
+    Traceback (most recent call last):
+    ...
+    mdp.PolicyError: deterministic policy must hold integer actions; got dtype float64.
     """
-    arr = np.asarray(pi)
+    A = check_int(n_actions, "n_actions")
+    arr = _checked_layout(_as_array(pi, "policy"), A)
     if arr.ndim == 2:
-        if arr.shape[1] != n_actions:
-            msg = f"stochastic policy has {arr.shape[1]} columns; expected {n_actions} actions."
-            raise PolicyError(msg)
         return np.asarray(arr, dtype=np.float64)
-    if arr.ndim != 1:
-        msg = f"policy has shape {arr.shape}; expected [S] or [S, A]."
-        raise PolicyError(msg)
-    idx = arr.astype(np.intp)
-    if (idx < 0).any() or (idx >= n_actions).any():
-        msg = f"deterministic policy has an action outside 0..{n_actions - 1}."
-        raise PolicyError(msg)
-    out = np.zeros((arr.shape[0], n_actions))
-    out[np.arange(arr.shape[0]), idx] = 1.0
+    out = np.zeros((arr.shape[0], A))
+    out[np.arange(arr.shape[0]), arr] = 1.0
     return out
 
 
@@ -204,7 +218,7 @@ def _check_q(Q: npt.ArrayLike) -> FloatArray:
 
     (With an MDP at hand, :func:`mdp.checks.q_table` also checks the shape.)
     """
-    q = np.array(_as_array(Q, "`Q`"), dtype=np.float64)
+    q = _as_float(Q, "Q", "(S, A)", copy=True)
     if q.ndim != 2 or q.shape[1] == 0:
         msg = f"`Q` has shape {q.shape}; expected (S, A)."
         raise PolicyError(msg)

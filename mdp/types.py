@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["BoolArray", "FloatArray", "IntArray", "RNGLike"]
+
 #: A float array: ``V [S]``, ``Q [S, A]``, ``r [S, A]``.
 FloatArray = npt.NDArray[np.float64]
 #: An integer array: a deterministic policy ``pi [S]``.

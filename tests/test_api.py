@@ -46,6 +46,8 @@ def _public_objects():
             obj = getattr(mod, name)
             if inspect.ismodule(obj) or name.startswith("__"):
                 continue
+            if not callable(obj):  # a constant (GREEDY_TIE_TOL): no docstring
+                continue
             yield f"{modname}.{name}", name, obj
 
 

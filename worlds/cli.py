@@ -139,7 +139,22 @@ def _out_path(out: str, label: str, suffix: str) -> str:
             f"{os.path.join(os.path.dirname(out), 'figure' + suffix)!r}, or a directory."
         )
         raise CLIError(msg)
-    return out if ext else out + suffix
+    path = out if ext else out + suffix
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise CLIError(f"--out {out!r}: the directory {folder!r} does not exist.")
+    if suffix == ".png" and ext:  # a figure: a format matplotlib can write
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        formats = FigureCanvasAgg(Figure()).get_supported_filetypes()
+        if ext[1:].lower() not in formats:
+            msg = (
+                f"--out {out!r}: matplotlib cannot write {ext!r} figures; use "
+                f"one of {', '.join('.' + f for f in sorted(formats))}."
+            )
+            raise CLIError(msg)
+    return path
 
 
 # ------------------------------------------------------------------ solving
@@ -199,11 +214,12 @@ def _summary(label: str, m: MDP) -> str:
 
 def _cmd_solve(args: argparse.Namespace, check_only: bool = False) -> int:
     world, m, label = _load_target(args)
+    # a bad --out is an error before the work, not after it
+    out = None if check_only or not args.out else _out_path(args.out, label, ".png")
     print(_summary(label, m))
     # progress on stderr when a person watches (a terminal), or when asked
     verbose = args.verbose or (sys.stderr.isatty() and not args.quiet)
     res = _solve(m, args.method, args.tol, verbose)
-    out = None if check_only or not args.out else _out_path(args.out, label, ".png")
     if out:
         _write_figure(world, m, res, out, label)
     print(

@@ -29,6 +29,8 @@ from mdp.episodic import (
 from mdp.linear import solve_policy_value
 from mdp.types import FloatArray, IntArray
 
+from .._status import BOUNDS, Status, all_finite
+
 #: gamma = 1: value iteration and modified policy iteration switch to
 #: :func:`polish_undiscounted` (exact policy iteration over proper policies)
 #: at a sweep ``k = 64, 128, 256, ...`` with ``k >= 2 S`` where the residual
@@ -179,3 +181,28 @@ def polish_undiscounted(
         if same and bellman_residual(m, V_in, Q_in) < bellman_residual(m, V, Q):
             return V_in, Q_in, mu, steps
     return V, Q, mu, steps
+
+
+def optimal_finish(
+    m: MDP, V: FloatArray, Q: FloatArray, tol: float, status: Status, bound: str
+) -> tuple[FloatArray, FloatArray, IntArray, Status, str]:
+    """The returned policy, and the gamma = 1 finish, of VI and MPI alike.
+
+    The policy is the tie-rule greedy policy of ``Q`` (:func:`proper_greedy`,
+    ties within ``10 tol``); at ``gamma = 1`` a converged run is polished to
+    the best proper policy (:func:`polish_undiscounted`), and one stopped at
+    ``max_iter`` is checked for a positive-reward cycle (which raises).
+    Returns ``(V, Q, policy, status, bound)``.
+    """
+    if status == Status.NON_FINITE:
+        policy = np.argmax(Q, axis=1).astype(np.intp)
+    else:
+        policy = proper_greedy(m, Q, 10 * tol)
+    if m.gamma == 1.0 and status == Status.CONVERGED:
+        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
+        bound = BOUNDS["proper_gamma1"]
+        if not all_finite(V):  # the exact values overflow float64
+            status, bound = Status.NON_FINITE, ""
+    elif m.gamma == 1.0 and status == Status.MAX_ITER:
+        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
+    return V, Q, policy, status, bound

@@ -168,7 +168,7 @@ def q_values(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [10.,  1.]])
     """
-    return q_from_v(m, _value(m, pi, kwargs))
+    return q_from_v(m, _value(m, pi, kwargs, "q_values"))
 
 
 def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
@@ -188,7 +188,7 @@ def advantage(m: MDP, pi: npt.ArrayLike, **kwargs) -> FloatArray:
     array([[ 0.,  9.],
            [ 0., -9.]])
     """
-    V = _value(m, pi, kwargs)
+    V = _value(m, pi, kwargs, "advantage")
     return q_from_v(m, V) - V[:, None]
 
 
@@ -205,12 +205,21 @@ def expected_return(m: MDP, pi: npt.ArrayLike, **kwargs) -> float:
     >>> round(expected_return(m, [1, 0]), 6)
     9.0
     """
-    return float(m.p0 @ _value(m, pi, kwargs))
+    return float(m.p0 @ _value(m, pi, kwargs, "expected_return"))
 
 
-def _value(m: MDP, pi: npt.ArrayLike, kwargs: dict[str, Any]) -> FloatArray:
+def _value(
+    m: MDP, pi: npt.ArrayLike, kwargs: dict[str, Any], caller: str
+) -> FloatArray:
     """``V^pi`` for the helpers above (``return_info`` is not theirs to pass)."""
     if kwargs.get("return_info"):
         msg = "`return_info` is an option of evaluate_policy only."
+        raise TypeError(msg)
+    unknown = sorted(set(kwargs) - {"method", "tol", "V0", "return_info"})
+    if unknown:
+        msg = (
+            f"{caller}() got the unknown option(s) {', '.join(map(repr, unknown))}; "
+            f"its keyword arguments go to evaluate_policy: method, tol, V0."
+        )
         raise TypeError(msg)
     return evaluate_policy(m, pi, **kwargs)

@@ -64,6 +64,7 @@ from ._bounds import (
     bellman_residual,
     improve,
     macqueen,
+    optimal_finish,
     polish_undiscounted,
     positive_cycle_error,
     stalled,
@@ -399,17 +400,7 @@ def modified_policy_iteration(
             n_sweeps += int(sweeps)
         progress(f"iteration {k}, ||T*V - V|| = {sup:.3e}")
     Q = kernel.to_sa(kernel.q(V))
-    if status == Status.NON_FINITE:
-        policy = np.argmax(Q, axis=1).astype(np.intp)
-    else:
-        policy = proper_greedy(m, Q, 10 * tol)
-    if g == 1.0 and status == Status.CONVERGED:
-        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
-        bound = BOUNDS["proper_gamma1"]
-        if not all_finite(V):  # the exact values overflow float64
-            status, bound = Status.NON_FINITE, ""
-    elif g == 1.0 and status == Status.MAX_ITER:
-        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
+    V, Q, policy, status, bound = optimal_finish(m, V, Q, tol, status, bound)
     message = finish(
         status,
         k=k,

@@ -58,7 +58,7 @@ import scipy.sparse as sp
 
 from mdp import MDP
 from mdp.checks import check_int
-from mdp.episodic import proper_greedy, require_proper_policy
+from mdp.episodic import require_proper_policy
 from mdp.types import FloatArray
 
 from .._iv import (
@@ -70,7 +70,7 @@ from .._iv import (
 )
 from .._result import SolverResult
 from .._status import BOUNDS, Progress, Status, all_finite, finish
-from ._bounds import backup, macqueen, polish_undiscounted, stalled
+from ._bounds import backup, macqueen, optimal_finish, stalled
 from ._kernels import AffineCSR, Backup
 
 __all__ = ["value_iteration"]
@@ -169,17 +169,7 @@ def value_iteration(
         m, sweep, V, tol, max_iter, not gauss_seidel, callback, progress
     )
     Q = backup(m, V) if gauss_seidel else kernel.to_sa(kernel.q(V))
-    if status == Status.NON_FINITE:
-        policy = np.argmax(Q, axis=1).astype(np.intp)
-    else:
-        policy = proper_greedy(m, Q, 10 * tol)
-    if m.gamma == 1.0 and status == Status.CONVERGED:
-        V, Q, policy, _ = polish_undiscounted(m, Q, 10 * tol, V=V)
-        bound = BOUNDS["proper_gamma1"]
-        if not all_finite(V):  # the exact values overflow float64
-            status, bound = Status.NON_FINITE, ""
-    elif m.gamma == 1.0 and status == Status.MAX_ITER:
-        polish_undiscounted(m, Q, 10 * tol)  # raises on a positive-reward cycle
+    V, Q, policy, status, bound = optimal_finish(m, V, Q, tol, status, bound)
     message = finish(
         status,
         k=k,

@@ -98,7 +98,27 @@ CASES = [
         "complex P",
         lambda: MDP(chain().astype(complex), R=np.zeros(3), gamma=0.9),
         MDPError,
-        r"`P` has complex entries; probabilities and rewards must be real\.",
+        r"`P` has complex entries; probabilities, rewards and values must be real\.",
+    ),
+    # --- ragged nested lists: a raw numpy ValueError before
+    (
+        "ragged P",
+        lambda: MDP([[[1.0]], [[1.0, 0.0]]], R=[0.0, 0.0], gamma=0.9),
+        MDPError,
+        r"`P` must be a rectangular array \(nested lists of equal lengths\); "
+        r"converting it failed",
+    ),
+    (
+        "ragged terminal",
+        lambda: MDP(chain(), R=np.zeros(3), gamma=0.9, terminal=[[0], [1, 2]]),
+        MDPError,
+        r"`terminal` must be a rectangular array",
+    ),
+    (
+        "ragged action_mask",
+        lambda: MDP(chain(), R=np.zeros(3), gamma=0.9, action_mask=[[1, 1], [1]]),
+        MDPError,
+        r"`action_mask` must be a rectangular array",
     ),
     # --- trajectories and returns
     (
@@ -148,6 +168,38 @@ CASES = [
         lambda: policy.uniform(np.ones((3, 2))),
         TypeError,
         r"uniform\(\) takes an mdp\.MDP \(it needs the action mask\); got ndarray\.",
+    ),
+    # --- to_matrix truncated float actions and took any rows before
+    (
+        "to_matrix of float actions",
+        lambda: policy.to_matrix([0.5, 1.7], 2),
+        PolicyError,
+        r"deterministic policy must hold integer actions; got dtype float64\.",
+    ),
+    (
+        "to_matrix of rows that are not distributions",
+        lambda: policy.to_matrix([[0.5, 0.6]], 2),
+        PolicyError,
+        r"pi\(\.\|0\) sums to 1\.1, not 1",
+    ),
+    (
+        "to_matrix(n_actions=2.5)",
+        lambda: policy.to_matrix([0, 1], 2.5),
+        MDPError,
+        r"`n_actions` must be an integer >= 1; got 2\.5\.",
+    ),
+    # --- Q tables: complex values lost their imaginary part, booleans passed
+    (
+        "greedy of a complex Q",
+        lambda: policy.greedy([[1j, 0.0]]),
+        MDPError,
+        r"`Q` has complex entries; probabilities, rewards and values must be real\.",
+    ),
+    (
+        "softmax of a boolean Q",
+        lambda: policy.softmax([[True, False]]),
+        MDPError,
+        r"`Q` must be a numeric array of shape \(S, A\); got booleans",
     ),
     (
         "greedy(Q, tol=-1)",

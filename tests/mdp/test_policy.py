@@ -135,12 +135,18 @@ def test_to_matrix():
 def test_to_matrix_errors():
     with raises("stochastic policy has 2 columns; expected 3 actions."):
         pol.to_matrix(np.ones((2, 2)) / 2, 3)
-    with raises("policy has shape (1, 1, 1); expected [S] or [S, A]."):
+    # the same messages as check_policy (one checker for the policy layout)
+    with raises(
+        "policy has shape (1, 1, 1); expected int [S] (deterministic) or float "
+        "[S, A] (stochastic)."
+    ):
         pol.to_matrix(np.ones((1, 1, 1)), 1)
-    with raises("deterministic policy has an action outside 0..1."):
+    with raises("policy picks action 2 in state 1, out of range 0..1."):
         pol.to_matrix([0, 2], 2)
-    with raises("deterministic policy has an action outside 0..1."):
+    with raises("policy picks action -1 in state 0, out of range 0..1."):
         pol.to_matrix([-1, 0], 2)
+    with raises("pi(1|0) = -0.5; probabilities must be finite and >= 0."):
+        pol.to_matrix([[1.5, -0.5]], 2)
 
 
 def test_uniform_respects_mask():

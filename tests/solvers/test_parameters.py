@@ -88,6 +88,28 @@ def test_v0_checked_the_same_way(call):
 
 
 @pytest.mark.parametrize(
+    ("V0", "match"),
+    [
+        # complex values used to lose their imaginary part with a warning only
+        (
+            [1j, 0, 0, 0],
+            r"^`V0` has complex entries; probabilities, rewards and values",
+        ),
+        (
+            [True, False, False, False],
+            r"^`V0` must be a numeric array of shape \(4,\); got booleans",
+        ),
+        ("0000", r"^`V0` must be a numeric array of shape \(4,\); got text"),
+        ([[0.0], [0.0, 0.0]], r"^`V0` must be a rectangular array"),
+    ],
+)
+def test_v0_values_are_real_numbers(V0, match):
+    for solve in (solvers.value_iteration, solvers.modified_policy_iteration):
+        with pytest.raises(MDPError, match=match):
+            solve(M, V0=V0)
+
+
+@pytest.mark.parametrize(
     "call",
     [
         lambda H: solvers.backward_induction(M, H),
@@ -127,3 +149,16 @@ def test_other_solver_knobs():
         match=r"^`ref_state` must be a state index \(an integer in 0\.\.3\); got 1\.0\.$",
     ):
         solvers.relative_value_iteration(M, ref_state=1.0)
+
+
+@pytest.mark.parametrize(
+    "fn", [solvers.q_values, solvers.advantage, solvers.expected_return]
+)
+def test_unknown_option_of_the_evaluation_helpers_names_the_helper(fn):
+    # was "evaluate_policy() got an unexpected keyword argument 'p0'"
+    with pytest.raises(
+        TypeError,
+        match=rf"^{fn.__name__}\(\) got the unknown option\(s\) 'p0'; its keyword "
+        r"arguments go to evaluate_policy: method, tol, V0\.$",
+    ):
+        fn(M, [0] * 4, p0=[1.0, 0.0, 0.0, 0.0])

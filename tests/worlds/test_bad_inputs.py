@@ -330,3 +330,72 @@ def test_bad_npz_file_is_one_line_and_exit_2(capsys, tmp_path, content):
         code, _, err = run(capsys, command, path)
         assert code == 2
         assert "m.npz" in one_error(err, command)
+
+
+@pytest.mark.parametrize(
+    ("field", "edit", "match"),
+    [
+        (
+            "P_indices",
+            lambda a: a + 5,
+            r"`P` has index 5 in row 0, out of range 0\.\.2 for shape \(6, 3\); "
+            r"'.*f\.npz' is corrupt \(write it again with MDP\.save\(\)\)\.$",
+        ),
+        ("P_indptr", lambda a: a[::-1].copy(), r"indptr does not start at 0 and incr"),
+        (
+            "shape",
+            lambda a: np.array([4, 2]),
+            r"whose indptr has 7 entries; expected 5",
+        ),
+    ],
+)
+def test_tampered_npz_is_one_line_and_exit_2(capsys, tmp_path, field, edit, match):
+    # a valid archive whose CSR arrays were edited: solvers used to return
+    # ~1e229 marked converged, and evaluate_policy segfaulted
+    path = tmp_path / "f.npz"
+    assert run(capsys, "save", "forest", "--out", path)[0] == 0
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays[field] = edit(arrays[field])
+    np.savez(path, **arrays)
+    for command in ("solve", "check"):
+        code, out, err = run(capsys, command, path)
+        assert code == 2 and out == ""
+        assert re.search(match, one_error(err, command))
+
+
+@pytest.mark.parametrize(
+    ("command", "out", "match"),
+    [
+        (
+            "solve",
+            "missing/fig.png",
+            r"--out '.*fig\.png': the directory '.*missing' does not exist\.$",
+        ),
+        ("graph", "missing/fig.png", r"the directory '.*missing' does not exist\.$"),
+        ("save", "missing/m.npz", r"the directory '.*missing' does not exist\.$"),
+        (
+            "solve",
+            "fig.jpgx",
+            r"--out '.*fig\.jpgx': matplotlib cannot write '\.jpgx' figures; use one of .*\.png",
+        ),
+    ],
+)
+def test_bad_out_is_an_error_before_the_work(capsys, tmp_path, command, out, match):
+    # it used to solve and print everything, then fail with a raw OSError
+    code, stdout, err = run(capsys, command, "gridworld-4x4", "--out", tmp_path / out)
+    assert code == 2 and stdout == ""
+    assert re.search(match, one_error(err, command))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jump_without_its_reward_shows_the_format():
+    # {(0, 1): (0, 0)} (a target, no reward) used to get "target must be a
+    # (row, col) pair of integers; got 0"
+    with pytest.raises(
+        GridWorldError,
+        match=re.escape(
+            "`jumps[(0, 1)]` = (0, 0); expected ((row, col), reward), e.g. ((4, 1), 10.0)."
+        ),
+    ):
+        GridWorld(["S.G"], jumps={(0, 1): (0, 0)})

@@ -906,7 +906,8 @@ def _check_jumps(
         msg = "`jumps` must be a dict {letter or (row, col): ((row, col), reward)}."
         raise GridWorldError(msg)
     for key, value in jumps.items():
-        if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        pair = isinstance(value, (tuple, list)) and len(value) == 2
+        if not (pair and isinstance(value[0], (tuple, list))):
             msg = (
                 f"`jumps[{key!r}]` = {value!r}; expected ((row, col), reward), "
                 f"e.g. ((4, 1), 10.0)."

@@ -211,13 +211,19 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _as_float(x: Any, name: str, hint: str = "V") -> np.ndarray:
+    what = type(x).__name__
     try:
+        if isinstance(x, (str, bytes)):
+            raise TypeError(x)
+        if np.iscomplexobj(x):  # numpy would drop the imaginary part
+            what = "complex values"
+            raise TypeError(x)
         return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         extra = ""
         if hasattr(x, hint):
             extra = f" (pass its `.{hint}`)"
-        msg = f"`{name}` must be an array of numbers; got {type(x).__name__}{extra}."
+        msg = f"`{name}` must be an array of numbers; got {what}{extra}."
         raise ValueError(msg) from exc
 
 

@@ -107,7 +107,7 @@ def world_layout(world: Any) -> dict[int, tuple[float, float]] | None:
 
 def mdp_graph(
     m: MDP,
-    policy: npt.ArrayLike | None = None,
+    pi: npt.ArrayLike | None = None,
     *,
     ax: Axes | None = None,
     layout: str | dict[int, Any] = "auto",
@@ -115,7 +115,7 @@ def mdp_graph(
     max_states: int | None = None,
     states: npt.ArrayLike | None = None,
 ) -> Axes:
-    """Draw the transition graph of ``m``, or the chain of ``policy``.
+    """Draw the transition graph of ``m``, or the chain of the policy ``pi``.
 
     Nodes are the states, labelled with their names; terminal states are
     filled orange and start states (``p0 > 0``) have a thick green border.
@@ -135,7 +135,7 @@ def mdp_graph(
     Parameters
     ----------
     m : MDP
-    policy : array_like, int (S,) or float (S, A), optional
+    pi : array_like, int (S,) or float (S, A), optional
         Draw the Markov chain of this policy instead of every action.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure sized to the layout.
@@ -188,7 +188,7 @@ def mdp_graph(
         ``--policy``), or ``layout``, ``edge_labels``, ``states`` or
         ``max_states`` is invalid.
     PolicyError
-        If ``policy`` is not a valid policy for ``m``.
+        If ``pi`` is not a valid policy for ``m``.
 
     Examples
     --------
@@ -227,7 +227,7 @@ def mdp_graph(
                 f"raises the default limit to {MAX_STATES_GEOMETRIC}."
             )
         raise TooManyStatesError(msg, n_states=n, max_states=max_states)
-    G = to_networkx(m, policy)
+    G = to_networkx(m, pi)
     if states is not None:
         G = G.subgraph(keep).copy()
     pos = _layout(G, layout)

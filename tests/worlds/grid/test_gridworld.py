@@ -669,8 +669,8 @@ def test_errors_are_value_errors():
         ),
         (
             ["SAG"],
-            {"jumps": {"A": (0, 1)}},
-            r"`jumps\['A'\]` target must be a \(row, col\) pair of integers; got 0",
+            {"jumps": {"A": (0, 1)}},  # a target without its reward
+            r"`jumps\['A'\]` = \(0, 1\); expected \(\(row, col\), reward\)",
         ),
         (
             ["SAG"],

@@ -868,6 +868,18 @@ def test_solver_result_instead_of_array(w4, sol4, ax):
         q_map(w4, sol4, ax=ax)
 
 
+@pytest.mark.parametrize(
+    ("V", "what"),
+    [(np.ones(14) * (1 + 1j), "complex values"), ("0" * 14, "str")],
+)
+def test_values_that_are_not_real_numbers(w4, ax, V, what):
+    # complex values used to be drawn with the imaginary part dropped
+    with pytest.raises(
+        ValueError, match=rf"`V` must be an array of numbers; got {what}\."
+    ):
+        value_map(w4, V, ax=ax)
+
+
 @pytest.mark.parametrize("fn", [value_map, q_map, occupancy_map, policy_map])
 def test_non_grid_mdp_suggests_value_bars(fn, ax):
     m = mdp_chain()
