@@ -392,23 +392,23 @@ def verify_soft(
     *,
     V: Any,
     Q: Any,
-    policy: Any,
+    pi: Any,
     temperature: float,
     tol: float = 1e-8,
 ) -> SoftCheck:
-    r"""Check the soft Bellman identities for ``(V, Q, policy)`` at temperature ``tau``.
+    r"""Check the soft Bellman identities for ``(V, Q, pi)`` at temperature ``tau``.
 
     * ``Q = r + gamma P V`` (on available pairs);
     * ``V = tau log sum_a exp(Q/tau)`` (soft optimality, 0 on terminals);
-    * ``policy = softmax(Q / tau)``;
+    * ``pi = softmax(Q / tau)``;
     * ``V = sum_a pi (Q - tau log pi)`` (soft expectation: the soft value of
-      ``policy`` is ``V``, i.e. ``V = V_tau^pi``).
+      ``pi`` is ``V``, i.e. ``V = V_tau^pi``).
 
     Examples
     --------
     >>> m = MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.5)
     >>> sol = soft_value_iteration(m, temperature=1.0, tol=1e-12)
-    >>> verify_soft(m, V=sol.V, Q=sol.Q, policy=sol.policy, temperature=1.0).ok
+    >>> verify_soft(m, V=sol.V, Q=sol.Q, pi=sol.policy, temperature=1.0).ok
     True
     """
     tau = _check_temperature(temperature)
@@ -416,10 +416,10 @@ def verify_soft(
     S, A = m.n_states, m.n_actions
     V = np.asarray(V, dtype=np.float64)
     Q = np.asarray(Q, dtype=np.float64)
-    pi = np.asarray(policy, dtype=np.float64)
+    pi = np.asarray(pi, dtype=np.float64)
     if V.shape != (S,) or Q.shape != (S, A) or pi.shape != (S, A):
         msg = (
-            f"`V`, `Q`, `policy` must have shapes ({S},), ({S}, {A}), ({S}, {A}); "
+            f"`V`, `Q`, `pi` must have shapes ({S},), ({S}, {A}), ({S}, {A}); "
             f"got {V.shape}, {Q.shape}, {pi.shape}."
         )
         raise MDPError(msg)

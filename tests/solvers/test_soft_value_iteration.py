@@ -33,7 +33,7 @@ def test_soft_sandwich_identities_and_soft_pi(m, tau):
     assert np.all(sol.V >= V_star - 1e-9)
     assert np.all(sol.V <= V_star + slack + 1e-9)
     assert verify_soft(
-        m, V=sol.V, Q=sol.Q, policy=sol.policy, temperature=tau, tol=1e-8
+        m, V=sol.V, Q=sol.Q, pi=sol.policy, temperature=tau, tol=1e-8
     ).ok
     spi = soft_policy_iteration(m, temperature=tau, tol=1e-11)
     np.testing.assert_allclose(spi.V, sol.V, atol=1e-8)
@@ -69,13 +69,13 @@ def test_gamma_one_with_terminal_and_mask():
     m = make("short-corridor").mdp
     sol = soft_value_iteration(m, temperature=0.5, tol=1e-12)
     assert sol.converged and sol.V[3] == 0.0
-    assert verify_soft(m, V=sol.V, Q=sol.Q, policy=sol.policy, temperature=0.5).ok
+    assert verify_soft(m, V=sol.V, Q=sol.Q, pi=sol.policy, temperature=0.5).ok
 
 
 def test_verify_soft_detects_wrong_values():
     m = MDP(np.ones((1, 2, 1)), R=[[0.0, 1.0]], gamma=0.5)
     sol = soft_value_iteration(m, temperature=1.0, tol=1e-12)
-    rep = verify_soft(m, V=sol.V + 0.1, Q=sol.Q, policy=sol.policy, temperature=1.0)
+    rep = verify_soft(m, V=sol.V + 0.1, Q=sol.Q, pi=sol.policy, temperature=1.0)
     assert not rep.ok
     assert "FAIL" in str(rep)
 
@@ -87,8 +87,8 @@ def test_max_iter_warns_and_bad_args():
     assert not sol.converged
     with pytest.raises(MDPError, match="`temperature` must be > 0"):
         soft_value_iteration(m, temperature=0.0)
-    with pytest.raises(MDPError, match="`V`, `Q`, `policy` must have shapes"):
-        verify_soft(m, V=[0.0, 0.0], Q=[[0, 0]], policy=[[1, 0]], temperature=1.0)
+    with pytest.raises(MDPError, match="`V`, `Q`, `pi` must have shapes"):
+        verify_soft(m, V=[0.0, 0.0], Q=[[0, 0]], pi=[[1, 0]], temperature=1.0)
 
 
 # ------------------------------------------- status and non-finite values
