@@ -32,9 +32,7 @@ def test_soft_sandwich_identities_and_soft_pi(m, tau):
     slack = tau * np.log(n_act) / (1 - m.gamma)
     assert np.all(sol.V >= V_star - 1e-9)
     assert np.all(sol.V <= V_star + slack + 1e-9)
-    assert verify_soft(
-        m, V=sol.V, Q=sol.Q, pi=sol.policy, temperature=tau, tol=1e-8
-    ).ok
+    assert verify_soft(m, V=sol.V, Q=sol.Q, pi=sol.policy, temperature=tau, tol=1e-8).ok
     spi = soft_policy_iteration(m, temperature=tau, tol=1e-11)
     np.testing.assert_allclose(spi.V, sol.V, atol=1e-8)
     np.testing.assert_allclose(spi.policy, sol.policy, atol=1e-6)
