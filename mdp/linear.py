@@ -280,8 +280,13 @@ def solve_policy_value(
     max_iter: int | None = None,
     validate: bool = True,
     fallback: bool | None = None,
+    bonus: FloatArray | None = None,
 ) -> tuple[FloatArray, SolveInfo]:
     """Solve ``(I - gamma P_pi) V = r_pi`` with ``V = 0`` on terminal states.
+
+    ``bonus`` (an ``(S,)`` array) is added to ``r_pi``: with the entropy bonus
+    ``tau H(pi(.|s))`` this is the soft value ``V_tau^pi`` (soft policy
+    evaluation); terminal entries are not used.
 
     ``fallback``: whether a Krylov solve that stalls (misses its target after
     ``AUTO_KRYLOV_BUDGET`` BiCGSTAB steps) falls back to LU; default: with
@@ -316,6 +321,8 @@ def solve_policy_value(
         pi = check_policy(m, pi)
     P_pi, r_pi = policy_matrices(m, pi)
     check_proper(m, P_pi)
+    if bonus is not None:
+        r_pi = r_pi + np.asarray(bonus, dtype=np.float64)
     g = m.gamma
     live = ~m.terminal
     S = m.n_states

@@ -36,14 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from mdp import MDP, MDPError
 from mdp.bellman import q_from_v
 from mdp.checks import check_real, check_tol
-from mdp.episodic import check_proper, require_proper_policy
-from mdp.policy import policy_matrices
+from mdp.episodic import require_proper_policy
+from mdp.linear import solve_policy_value
 from mdp.types import FloatArray
 
 from .._iv import check_max_iter, check_mdp
@@ -154,27 +152,18 @@ def _entropy(pi: FloatArray) -> FloatArray:
 
 
 def _soft_policy_value(m: MDP, pi: FloatArray, tau: float) -> FloatArray:
-    """``V_tau^pi``: solve ``(I - gamma P_pi) V = r_pi + tau H_pi`` (sparse LU)."""
-    P_pi, _ = policy_matrices(m, pi)
-    check_proper(m, P_pi)
-    r_pi = (pi * np.where(m.action_mask, m.r, 0.0)).sum(axis=1)
-    H = _entropy(pi)
-    live = np.flatnonzero(~m.terminal)
-    V = np.zeros(m.n_states)
-    if live.size:
-        P_N = sp.csr_array(P_pi[live][:, live])
-        M = sp.csc_array(sp.eye_array(live.size, format="csr") - m.gamma * P_N)
-        with np.errstate(over="ignore", invalid="ignore"):  # callers check
-            V[live] = spla.splu(M).solve(r_pi[live] + tau * H[live])
+    """``V_tau^pi``: solve ``(I - gamma P_pi) V = r_pi + tau H_pi`` exactly."""
+    with np.errstate(over="ignore", invalid="ignore"):  # callers check
+        V, _ = solve_policy_value(
+            m, pi, method="direct", validate=False, bonus=tau * _entropy(pi)
+        )
     return V
 
 
 def _q(m: MDP, V: FloatArray) -> FloatArray:
-    if not all_finite(V):  # q_from_v refuses non-finite V; keep the overflow
-        with np.errstate(over="ignore", invalid="ignore"):
-            PV = np.asarray(m.P @ V).reshape(m.n_states, m.n_actions)
-            return np.where(m.action_mask, m.r + m.gamma * PV, -np.inf)
-    return np.where(m.action_mask, q_from_v(m, V), -np.inf)
+    # unchecked: an overflowing V must reach the caller's non-finite check
+    with np.errstate(over="ignore", invalid="ignore"):
+        return q_from_v(m, V, validate=False)
 
 
 def soft_value_iteration(
