@@ -105,7 +105,7 @@ class BatchSampler:
             self._reward = np.asarray(R_sas.data, dtype=np.float64).copy()
         else:
             self._reward = np.asarray(m.r, dtype=np.float64).ravel()[rows]
-        std = getattr(m, "reward_std", None)
+        std = m.reward_std
         self._std: FloatArray | None = None
         if std is not None:
             std = np.asarray(std, dtype=np.float64)
@@ -167,7 +167,7 @@ class BatchSampler:
         return self._names
 
     # -------------------------------------------------------------- checked
-    def reset(self, n: int, rng: RNGLike = None) -> IntArray:
+    def reset(self, n: int, seed: RNGLike = None) -> IntArray:
         """Start states of ``n`` walkers, ``s_0 ~ p0``: int ``(n,)``.
 
         Examples
@@ -180,11 +180,11 @@ class BatchSampler:
         [2, 2, 2]
         """
         n = check_int(n, "n", minimum=0)
-        gen = as_generator(rng, "rng")
+        gen = as_generator(seed)
         return self.reset_uniform(gen.random(n))
 
     def step(
-        self, s: Any, a: Any, rng: RNGLike = None
+        self, s: Any, a: Any, seed: RNGLike = None
     ) -> tuple[IntArray, FloatArray, BoolArray]:
         """One step of every walker: ``(s_next, reward, terminated)``, each ``(n,)``.
 
@@ -192,8 +192,8 @@ class BatchSampler:
         ----------
         s, a : array_like of int (n,)
             Current states and available actions, one per walker.
-        rng : numpy.random.Generator or int or None
-            Source of randomness.
+        seed : numpy.random.Generator or int or None
+            Source of randomness (pass one Generator for a stream of steps).
 
         Raises
         ------
@@ -202,7 +202,7 @@ class BatchSampler:
             hold an out-of-range index, or pick an unavailable action.
         """
         s_arr, a_arr = self._check(s, a)
-        gen = as_generator(rng, "rng")
+        gen = as_generator(seed)
         u = np.asarray(gen.random(s_arr.shape[0]))
         z = (
             np.asarray(gen.standard_normal(s_arr.shape[0]))

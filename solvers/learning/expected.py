@@ -143,7 +143,7 @@ def expected_learning_curve(
         # R_sas shares P's pattern, in the same (sorted CSR) order
     else:
         rew = np.asarray(m.r, dtype=np.float64)[s_e, a_e]
-    std = getattr(m, "reward_std", None)
+    std = m.reward_std
     if std is None:
         var = np.zeros_like(rew)
     else:

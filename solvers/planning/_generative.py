@@ -29,13 +29,11 @@ class ModelLists:
         cum = np.cumsum(P.data)
         data_cum = cum.tolist()
         if m.R_sas is not None:
-            # R(s,a,s') on P's pattern: look each stored (row, s') up in R_sas
-            R = m.R_sas
-            rows = np.repeat(np.arange(S * A), np.diff(P.indptr))
-            rew_data = np.asarray(R[rows, P.indices]).ravel().tolist()
+            # R(s,a,s') is stored on P's pattern: entry k belongs to P.data[k]
+            rew_data = m.R_sas.data.tolist()
         else:
             rew_data = np.repeat(m.r.ravel(), np.diff(P.indptr)).tolist()
-        std = getattr(m, "reward_std", None)
+        std = m.reward_std
         std_list = None if std is None else np.asarray(std, dtype=float).tolist()
         self.succ: list[tuple[int, ...]] = []
         self.cum: list[tuple[float, ...]] = []

@@ -92,7 +92,7 @@ class _Rows:
         tot = np.where(n > 0, c[np.maximum(P.indptr[1:] - 1, 0)] - before, 1.0)
         self.cum[rows, pos] = (c - before[rows]) / tot[rows]
         if m.R_sas is not None:
-            self.rew[rows, pos] = np.asarray(m.R_sas[rows, P.indices]).ravel()
+            self.rew[rows, pos] = m.R_sas.data  # on P's pattern, entry for entry
         else:
             self.rew[rows, pos] = m.r.ravel()[rows]
         std = m.reward_std

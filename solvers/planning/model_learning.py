@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from mdp import MDP, MDPError
+from mdp import MDP, BatchSampler, MDPError
 from mdp.checks import as_generator, check_gamma, check_int, check_real
 from mdp.types import BoolArray, IntArray, RNGLike
 
@@ -113,31 +113,17 @@ def sample_transitions(
     n = check_int(samples_per_pair, "samples_per_pair")
     rng = as_generator(seed)
     A = m.n_actions
-    P = m.P
     pairs = np.flatnonzero((m.action_mask & ~m.terminal[:, None]).ravel())
     rows = np.repeat(pairs, n)
-    lo, hi = P.indptr[rows], P.indptr[rows + 1]
-    cum = np.cumsum(P.data)
-    before = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-    total = cum[hi - 1] - before
-    # s' by inverse CDF on the row's slice of the global cumulative sum
-    k = np.searchsorted(cum, before + rng.random(rows.size) * total, side="right")
-    k = np.clip(k, lo, hi - 1)
-    s_next = P.indices[k]
-    if m.R_sas is not None:
-        r = np.asarray(m.R_sas[rows, s_next]).ravel()
-    else:
-        r = m.r.ravel()[rows]
-    std = getattr(m, "reward_std", None)
-    if std is not None:
-        r = r + rng.standard_normal(rows.size) * np.asarray(std)[k]
     s, a = np.divmod(rows, A)
+    # one inverse-CDF draw per pair through the model's batched generative view
+    s_next, r, terminated = BatchSampler(m).step(s, a, seed=rng)
     return {
         "s": s,
         "a": a,
         "r": r.astype(float),
         "s_next": s_next.astype(np.intp),
-        "terminated": m.terminal[s_next],
+        "terminated": terminated,
     }
 
 
