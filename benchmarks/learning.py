@@ -10,7 +10,11 @@ Worlds: cliff-walking (48 states), frozenlake-8x8 (64 states, slippery) and a
 Garnet(1000, 4, 5) MDP (no terminal states: episodes are cut at 100 steps).
 mdpkit runs on the model's generative view (``mdp.BatchSampler``: no scoring
 against Q*, which the learners add when given the MDP itself) with one run
-(the plain-Python path), 256 and 1024 runs at once (numpy over runs).
+and with 256 and 1024 runs at once, all in the compiled loop
+(``solvers.learning._kernel``, numba; the first call in a fresh checkout
+compiles it, about 3 s, and caches the machine code, so a warm-up call runs
+first).  The "mdpkit numpy" rows time the numpy lockstep path at 256 runs
+(Gymnasium envs and n-step SARSA take it), for comparison.
 Peers, timed in the same process on the same worlds where they import:
 
 * bettermdptools ``RL(env).q_learning`` / ``sarsa`` on the Gymnasium export
@@ -44,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from mdp import BatchSampler, to_gymnasium  # noqa: E402
 from solvers import q_learning, sarsa  # noqa: E402
+from solvers.learning import control  # noqa: E402
 from worlds import garnet, make  # noqa: E402
 
 
@@ -139,8 +144,8 @@ def main() -> None:
     ap.add_argument("--peers", default="bettermdptools,hiive,rlberry")
     args = ap.parse_args()
     peers = [] if args.peers == "none" else args.peers.split(",")
-    single = 150_000 if args.quick else 400_000
-    batched = 1_000_000 if args.quick else 3_000_000
+    single = 1_000_000 if args.quick else 4_000_000
+    batched = 2_000_000 if args.quick else 10_000_000
     rows = []
     notes = []
     warnings.simplefilter("ignore")
@@ -171,6 +176,14 @@ def main() -> None:
                 rows.append(
                     (wname, method, "mdpkit", runs or 1, steps, dt, peak, best_peer)
                 )
+            control._COMPILED = False  # the numpy lockstep path, for comparison
+            try:
+                steps, dt, peak = mdpkit_rate(fn, m, 256, batched // 3, max_steps)
+            finally:
+                control._COMPILED = True
+            rows.append(
+                (wname, method, "mdpkit numpy", 256, steps, dt, peak, best_peer)
+            )
             for name, runs, steps, dt, peak in peer_rows:
                 rows.append((wname, method, name, runs, steps, dt, peak, best_peer))
     if "rlberry" in peers:

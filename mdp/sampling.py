@@ -285,21 +285,42 @@ class BatchSampler:
             reward = reward + self._std.take(k) * z
         return s_next, reward, self._terminal.take(s_next)
 
-    def tables_for_python(self) -> dict[str, list[Any]]:
-        """The sampler's arrays as Python lists, for a scalar fast loop.
+    def tables(self) -> dict[str, Any]:
+        """The sampler's inverse-CDF tables, as read-only arrays.
 
-        ``key``, ``next``, ``reward``, ``std`` (or ``None``), ``row_last``,
-        ``p0_cdf``, ``terminal``, ``mask``: the same inverse-CDF tables as
-        :meth:`step_uniform`, for code that steps one walker in plain Python
-        (numpy's per-call overhead dominates at one walker).
+        For compiled or scalar loops that step walkers themselves, with the
+        same numbers as :meth:`step_uniform`: ``key`` (float, per entry),
+        ``next`` (the entry's ``s'``), ``reward`` and ``std`` (float per entry;
+        ``std`` is empty without reward noise), ``start`` and ``last`` (each
+        row's first and last entry), ``p0_cdf``, ``terminal`` and ``mask``.
+        Row ``q = s*A + a`` with uniform ``u`` moves along the first entry
+        ``k`` in ``start[q] .. last[q]`` with ``key[k] > q + u`` (else
+        ``last[q]``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mdp import MDP
+        >>> from mdp.sampling import BatchSampler
+        >>> m = MDP(np.ones((2, 1, 2)) / 2, R=[[0.0], [1.0]], gamma=0.5)
+        >>> t = BatchSampler(m).tables()
+        >>> t["key"].tolist(), t["start"].tolist(), t["last"].tolist()
+        ([0.5, 1.0, 1.5, 2.0], [0, 2], [1, 3])
         """
-        return {
-            "key": self._key.tolist(),
-            "next": self._next.tolist(),
-            "reward": self._reward.tolist(),
-            "std": None if self._std is None else self._std.tolist(),
-            "row_last": self._row_last.tolist(),
-            "p0_cdf": self._p0_cdf.tolist(),
-            "terminal": self._terminal.tolist(),
-            "mask": self._mask.tolist(),
+        out = {
+            "key": self._key,
+            "next": self._next,
+            "reward": self._reward,
+            "std": np.zeros(0) if self._std is None else self._std,
+            "start": self._start,
+            "last": self._row_last,
+            "p0_cdf": self._p0_cdf,
+            "terminal": self._terminal,
+            "mask": self._mask,
         }
+        views = {}
+        for name, arr in out.items():
+            v = arr.view()
+            v.flags.writeable = False
+            views[name] = v
+        return views

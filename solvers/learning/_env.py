@@ -55,6 +55,11 @@ class SamplerWalkers(Walkers):
         self.noisy = sampler.noisy
         self._no_trunc = np.zeros(runs, dtype=bool)
 
+    @property
+    def sampler(self) -> BatchSampler:
+        """The generative view the walkers step through."""
+        return self._bs
+
     def reset(self, idx: IntArray, u: FloatArray) -> IntArray:
         return self._bs.reset_uniform(u[idx])
 

@@ -3,11 +3,15 @@ r"""Control from samples: Q-learning, (n-step) SARSA, expected SARSA, double Q.
 Every learner here sees its environment only through the generative view
 (:mod:`solvers.learning._env`): an :class:`mdp.MDP` through
 :class:`mdp.BatchSampler`, or a Gymnasium env with ``Discrete`` spaces.
-``runs=k`` runs ``k`` independent learners in lockstep, one walker each,
-vectorised over runs: each run has its own table ``Q [S, A]`` and its own
-random stream spawned from ``seed`` (run ``i`` is the same for every ``k``,
-so ``runs=None`` equals run 0 of ``runs=k``).  A walker whose episode ends is
-reset at once; a run that has finished its ``episodes`` idles until all have.
+``runs=k`` runs ``k`` independent learners, one walker each: each run has
+its own table ``Q [S, A]`` and its own random stream spawned from ``seed``
+(run ``i`` is the same for every ``k``, so ``runs=None`` equals run 0 of
+``runs=k``).  A walker whose episode ends is reset at once.  On an MDP the
+one-step learners run a compiled loop over the sampler's tables
+(:mod:`solvers.learning._kernel`, numba); otherwise (a Gymnasium env,
+n-step SARSA) all runs step in lockstep, numpy over runs, and a run that has
+finished its ``episodes`` idles until all have.  Both loops draw the same
+uniforms and give the same numbers.
 
 Behaviour is ε-greedy in :math:`Q` (in :math:`Q_A + Q_B` for double Q):
 with probability ε an available action uniformly, else a greedy action with
@@ -64,11 +68,15 @@ from ._env import (
     n_uniforms,
     walkers,
 )
-from ._fast import fast_control
+from ._kernel import compiled_control
 from ._result import LearningResult
 from .schedules import as_alpha, as_epsilon
 
 __all__ = ["q_learning", "sarsa", "expected_sarsa", "double_q_learning"]
+
+# On an MDP, one-step learners run the compiled loop (:mod:`._kernel`), which
+# gives the numpy path's numbers; tests switch it off to compare the two.
+_COMPILED = True
 
 
 _DOC_PARAMS = """
@@ -119,10 +127,10 @@ _DOC_PARAMS = """
 """
 
 _DOC_NOTES = """
-    The single-run path (``runs`` None or 1, env an MDP, constant ``alpha``)
-    steps in plain Python over the sampler's tables (numpy's per-call cost
-    dominates at one walker); it draws the same random numbers in the same
-    order as the batched path and gives the same result up to round-off.
+    On an MDP (or a BatchSampler) the one-step learners run a compiled loop
+    (numba) over the sampler's tables; a Gymnasium env, and n-step SARSA,
+    step numpy over all runs in lockstep.  Both draw the same random numbers
+    in the same order and give the same result.
     With ``gamma = 1`` a greedy policy that, from a state the start reaches,
     never reaches a terminal state has no finite value: ``greedy_value`` is
     ``nan`` and ``regret`` ``inf`` (early on, an untried wall bump that keeps
@@ -356,14 +364,14 @@ def _control(
         raise MDPError(msg)
 
     if (
-        R == 1
+        _COMPILED
         and isinstance(W, SamplerWalkers)
-        and alpha_s.kind == "constant"
-        and method in ("q-learning", "sarsa", "expected-sarsa")
+        and n == 1
+        and (method != "expected-sarsa" or A <= 128)  # the kernel's row mean
     ):
-        out = fast_control(
-            method, W, gens[0], episodes, alpha_s.value, eps_s, g, q0, max_steps,
-            scorer, eval_every, progress,
+        out = compiled_control(
+            method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps, scorer,
+            eval_every, progress,
         )  # fmt: skip
     else:
         out = _batched(

@@ -28,8 +28,8 @@ def cliff():
 
 @pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
 def test_single_run_is_run_zero_of_a_batch(cliff, learner):
-    # runs=None takes the plain-Python path (for the first three), runs=3 the
-    # numpy path; run 0 of a batch uses the same stream as a single run
+    # run 0 of a batch uses the same stream as a single run, and (in the
+    # compiled loop) only that stream, so even the final tie draws agree
     a = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3)
     b = learner(cliff, episodes=60, alpha=0.5, epsilon=0.1, seed=3, runs=3)
     np.testing.assert_array_equal(a.Q, b.Q[0])
@@ -43,6 +43,72 @@ def test_single_run_is_run_zero_of_a_batch(cliff, learner):
     assert b.episode_lengths.sum(axis=1).tolist() == b.steps.tolist()
     np.testing.assert_array_equal(a.visits, b.visits[0])
     assert b.visits.sum(axis=(1, 2)).tolist() == b.steps.tolist()
+
+
+def _numpy_path(monkeypatch, learner, env, **kw):
+    import solvers.learning.control as control
+
+    with monkeypatch.context() as mp:
+        mp.setattr(control, "_COMPILED", False)
+        return learner(env, **kw)
+
+
+CASES = {
+    "cliff": lambda: (make("cliff-walking").mdp, {"alpha": 0.5, "epsilon": 0.1}),
+    "masked": lambda: (
+        make("gamblers-problem", goal=10).mdp,
+        {"alpha": 0.5, "epsilon": 0.5},
+    ),
+    "noisy-visits-decaying": lambda: (
+        make("maximization-bias").mdp,  # reward_std, masks, A = 10
+        {
+            "alpha": schedules.polynomial(0.8),
+            "epsilon": schedules.decaying(1.0, 20),
+        },
+    ),
+    "random": lambda: (episodic_random_mdp(2), {"alpha": 0.3, "epsilon": 0.2}),
+    "truncated": lambda: (
+        make("cliff-walking").mdp,
+        {"alpha": 0.5, "epsilon": 0.1, "max_steps": 15},
+    ),
+}
+
+
+@pytest.mark.filterwarnings("ignore:.*truncated:RuntimeWarning")
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
+def test_compiled_loop_gives_the_numpy_paths_numbers(monkeypatch, learner, case):
+    """The numba loop and the numpy lockstep loop agree to the bit."""
+    m, kw = CASES[case]()
+    kw = {"episodes": 60, "runs": 3, "seed": 4, "eval_every": 20, **kw}
+    a = learner(m, **kw)
+    b = _numpy_path(monkeypatch, learner, m, **kw)
+    for name in ("Q", "episode_returns", "episode_lengths", "visits", "q_error"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), name)
+    np.testing.assert_array_equal(a.truncated, b.truncated)
+    np.testing.assert_array_equal(a.greedy_value, b.greedy_value)  # nan == nan
+    # the final greedy policies maximise Q (ties may be drawn differently:
+    # lockstep runs all draw as many blocks as the longest run)
+    R, S = a.policy.shape
+    best = np.max(a.Q, axis=2)
+    assert (a.Q[np.arange(R)[:, None], np.arange(S), a.policy] == best).all()
+    if case == "truncated":
+        assert (a.truncated > 0).all()
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
+def test_compiled_loop_extends_its_step_size_table(monkeypatch, learner):
+    import solvers.learning._kernel as kernel
+
+    m = episodic_random_mdp(3)
+    kw = {"episodes": 100, "alpha": schedules.polynomial(0.7), "epsilon": 0.3}
+    kw |= {"runs": 2, "seed": 5}
+    b = _numpy_path(monkeypatch, learner, m, **kw)
+    monkeypatch.setattr(kernel, "ALPHA_TABLE", 2)  # doubled many times
+    a = learner(m, **kw)
+    assert a.visits.max() > 64  # the table went 2, 4, ..., 128
+    np.testing.assert_array_equal(a.Q, b.Q)
+    np.testing.assert_array_equal(a.episode_returns, b.episode_returns)
 
 
 def test_reward_noise_single_and_batched_paths_agree():
@@ -150,11 +216,20 @@ def test_masks_are_respected():
             assert self.action_mask[s, a].all(), "a masked action was taken"
             return super().step_uniform(s, a, u, z)
 
+    import solvers.learning.control as control
+
     for f in LEARNERS:
-        res = f(Checked(m), episodes=30, alpha=0.5, epsilon=0.5, runs=3, seed=0)
-        assert np.isneginf(res.Q[:, ~m.action_mask]).all()
-        assert m.action_mask[np.arange(m.n_states), res.policy].all()
-    res = q_learning(m, episodes=30, alpha=0.5, epsilon=0.5, seed=0)  # Python path
+        for compiled in (True, False):  # Checked only sees the numpy path
+            control._COMPILED = compiled
+            try:
+                res = f(Checked(m), episodes=30, alpha=0.5, epsilon=0.5, runs=3, seed=0)
+            finally:
+                control._COMPILED = True
+            assert np.isneginf(res.Q[:, ~m.action_mask]).all()
+            assert (res.visits[:, ~m.action_mask] == 0).all()
+            assert res.visits.sum() == res.steps.sum() > 0
+            assert m.action_mask[np.arange(m.n_states), res.policy].all()
+    res = q_learning(m, episodes=30, alpha=0.5, epsilon=0.5, seed=0)  # one run
     assert m.action_mask[np.arange(m.n_states), res.policy].all()
 
 
