@@ -1,0 +1,151 @@
+"""The compiled control loop against the numpy lockstep loop, to the bit.
+
+Brute force over many small random MDPs: masks, several start states (some
+terminal), ``R(s, a, s')``, reward noise (scalar, per pair, on P's pattern),
+``gamma = 1``, ``Q0`` arrays, ``max_steps = 1``, one episode, ``eval_every``
+equal to ``episodes``, ``runs=None`` / 1 / 3, ``A`` up to 20, rows longer
+than the sampler's counting width, step-size tables that must grow, decaying
+epsilon.  Every field of the result must be equal (the numpy loop is the
+reference: it is what Gymnasium envs and n-step SARSA run).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import solvers.learning._kernel as kernel
+import solvers.learning.control as control
+from mdp import MDP, BatchSampler
+from solvers import double_q_learning, expected_sarsa, q_learning, sarsa
+from solvers.learning import schedules
+
+LEARNERS = [q_learning, sarsa, expected_sarsa, double_q_learning]
+FIELDS = (
+    "Q",
+    "policy",
+    "episode_returns",
+    "episode_lengths",
+    "steps",
+    "truncated",
+    "visits",
+    "q_error",
+    "eval_episodes",
+    "greedy_value",
+    "regret",
+)
+
+
+def random_mdp(rng: np.random.Generator) -> MDP:
+    """``S`` live states and 1-2 terminal ones; sparse rows, masks, noise."""
+    S = int(rng.choice([1, 2, 3, 5, 12]))
+    T = int(rng.integers(1, 3))
+    N = S + T
+    A = int(rng.choice([1, 2, 3, 4, 8, 9, 12, 20]))
+    gamma = float(rng.choice([0.5, 0.9, 1.0]))
+    P = rng.random((N, A, N)) * (rng.random((N, A, N)) < 0.6)
+    long = rng.random() < 0.3  # episodes of many steps (blocks of uniforms)
+    if long:
+        P[:S, :, S:] = 0.0
+    if gamma == 1.0 or rng.random() < 0.8:  # with gamma = 1 every row may end
+        P[:S, :, S:] += (0.003 if long else 0.3) * (0.2 + rng.random((S, A, T)))
+    P[P.sum(axis=2) == 0, 0] = 1.0
+    P /= P.sum(axis=2, keepdims=True)
+    mask = rng.random((N, A)) < 0.7
+    mask[np.arange(N), rng.integers(0, A, N)] = True
+    R = np.round(rng.normal(size=(N, A, N)), 2)
+    p0 = rng.random(N) * (rng.random(N) < 0.7)
+    if rng.random() < 0.7:
+        p0[S:] = 0.0  # else some episodes start (and end) in a terminal state
+    p0[rng.integers(0, N if p0[S:].any() else S)] += 1.0
+    std = [
+        None,
+        0.5,
+        rng.random((N, A)) * (rng.random((N, A)) < 0.5),
+        rng.random((N, A, N)) * (rng.random((N, A, N)) < 0.5),
+    ][rng.integers(0, 4)]
+    term = np.r_[np.zeros(S, bool), np.ones(T, bool)]
+    return MDP(
+        P, R, gamma, p0=p0 / p0.sum(), terminal=term, action_mask=mask, reward_std=std
+    )
+
+
+def random_arguments(rng: np.random.Generator, m: MDP) -> dict:
+    episodes = int(rng.choice([1, 2, 5, 11, 40, 150]))
+    kw = {"episodes": episodes, "seed": int(rng.integers(1000))}
+    kw["runs"] = [None, 1, 3][rng.integers(3)]
+    kw["alpha"] = [
+        0.5,
+        1.0,
+        schedules.polynomial(0.7),
+        schedules.visit_count(0.5),
+    ][rng.integers(4)]
+    kw["epsilon"] = [0.0, 0.3, 1.0, schedules.decaying(1.0, 3, 0.05)][rng.integers(4)]
+    kw["max_steps"] = int(rng.choice([1, 2, 5, 60, 1000]))
+    kw["eval_every"] = [None, 1 if episodes < 12 else 10, episodes][rng.integers(3)]
+    k = rng.integers(3)
+    if k == 1:
+        kw["Q0"] = rng.normal(size=(m.n_states, m.n_actions))
+    elif k == 2:
+        kw["Q0"] = 1.0
+    return kw
+
+
+def _run(learner, env, compiled, kw):
+    control._COMPILED = compiled
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # truncation
+            return learner(env, **kw)
+    finally:
+        control._COMPILED = True
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_compiled_loop_equals_the_numpy_loop_on_random_mdps(monkeypatch, chunk):
+    if chunk % 2:
+        monkeypatch.setattr(kernel, "ALPHA_TABLE", 2)  # the table grows often
+    for case in range(chunk * 30, chunk * 30 + 30):
+        rng = np.random.default_rng(case)
+        m = random_mdp(rng)
+        kw = random_arguments(rng, m)
+        env: MDP | BatchSampler = m
+        if case % 10 == 7:  # the sampler alone: nothing to score against
+            env, kw["eval_every"] = BatchSampler(m), None
+        learner = LEARNERS[case % 4]
+        a = _run(learner, env, True, kw)
+        b = _run(learner, env, False, kw)
+        for name in FIELDS:
+            x, y = getattr(a, name), getattr(b, name)
+            assert (x is None) == (y is None), (case, name)
+            if x is not None:  # nan == nan (a greedy policy that never ends)
+                np.testing.assert_array_equal(x, y, f"case {case}: {name}")
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_row_sum_is_numpys_pairwise_sum(masked):
+    """The kernel's row sum for expected SARSA: numpy's, bit for bit, n <= 128."""
+    rng = np.random.default_rng(1)
+    for n in range(1, 129):
+        Q = rng.normal(size=(1, 1, n)) * 10.0 ** rng.integers(-3, 4, size=n)
+        mask = rng.random((1, n)) < (0.6 if masked else 1.1)
+        got = kernel._row_sum(Q, 0, 0, mask, masked, 0, n)
+        want = np.where(mask, Q[0], 0.0).sum(axis=1)[0]
+        assert got == want, n
+
+
+def test_expected_sarsa_with_more_than_128_actions_runs_the_numpy_loop(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the compiled loop was used")
+
+    P = np.zeros((2, 129, 2))
+    P[0, :, 1] = 1.0
+    P[1, :, 1] = 1.0
+    m = MDP(P, np.ones((2, 129)), 0.9, p0=[1, 0], terminal=[False, True])
+    monkeypatch.setattr(control, "compiled_control", refuse)
+    res = expected_sarsa(m, episodes=3, alpha=0.5, epsilon=0.5, seed=0)
+    assert res.steps == 3
+    with pytest.raises(AssertionError, match="compiled loop"):
+        q_learning(m, episodes=3, alpha=0.5, epsilon=0.5, seed=0)
