@@ -11,7 +11,9 @@ reference: it is what Gymnasium envs and n-step SARSA run).
 
 from __future__ import annotations
 
+import ast
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +151,36 @@ def test_expected_sarsa_with_more_than_128_actions_runs_the_numpy_loop(monkeypat
     assert res.steps == 3
     with pytest.raises(AssertionError, match="compiled loop"):
         q_learning(m, episodes=3, alpha=0.5, epsilon=0.5, seed=0)
+
+
+def test_compiled_functions_read_no_global_of_another_module():
+    """numba freezes globals into the cached machine code and re-compiles only
+    when ``_kernel.py`` itself changes: a constant imported from another
+    module (the uniforms' columns of ``_env`` once were) would go stale there,
+    so the compiled functions may read only this file's own names and numpy."""
+    path = Path(kernel.__file__)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            own.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                own |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    allowed = own | {"np", "range", "min", "max", "abs", "int", "float", "bool"}
+    jitted = [
+        f
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef)
+        and any("njit" in ast.unparse(d) for d in f.decorator_list)
+    ]
+    assert len(jitted) >= 5
+    for f in jitted:
+        names = [
+            n for stmt in f.body for n in ast.walk(stmt) if isinstance(n, ast.Name)
+        ]
+        local = {a.arg for a in f.args.args}
+        local |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
+        loads = {n.id for n in names if isinstance(n.ctx, ast.Load)}
+        assert loads - local <= allowed, (f.name, sorted(loads - local - allowed))
