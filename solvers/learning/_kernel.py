@@ -320,6 +320,8 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     n_trunc = np.zeros(R, dtype=np.int64)
     pending = np.zeros(R, dtype=bool)
     prog = Progress(method, progress)
+    if progress and not run_control.signatures:
+        prog("loading the compiled loop (compiled and cached on first use)", force=True)
     while True:
         short_table = run_control(
             code, Q, QB, T["key"], T["next"], T["reward"], T["std"], T["start"],
