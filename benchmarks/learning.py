@@ -21,8 +21,11 @@ Peers, timed in the same process on the same worlds where they import:
   of the world (``mdp.to_gymnasium``), steps counted by a wrapper;
 * hiive mdptoolbox ``QLearning`` (``n_iter`` steps on its own (A, S, S)
   tables; it has no SARSA);
-* rlberry-scool is reported as skipped when it does not import (its rlberry
-  dependency pins gymnasium < 0.30).
+* rlberry-scool ``QLAgent`` / ``SARSAAgent`` (``fit(budget=steps)``) on the
+  Gymnasium export.  Its rlberry dependency pins gymnasium < 0.30, so it
+  cannot sit beside the dev extra's gymnasium 1.x: it is reported as skipped
+  there; to compare, run this script in a venv of its own
+  (``pip install rlberry-scool . bettermdptools mdptoolbox-hiive``).
 
 Steps/s is environment steps over wall time; "vs best peer" divides by the
 fastest peer on the same world and method.  Memory: mdpkit holds
@@ -126,6 +129,19 @@ def bettermdptools_rate(method, m, episodes, max_steps):
     return env.steps, time.perf_counter() - t
 
 
+def rlberry_rate(method, m, n_steps, max_steps):
+    from rlberry_scool.agents.tabular_rl import QLAgent, SARSAAgent
+
+    env = to_gymnasium(m, max_episode_steps=max_steps)
+    cls = QLAgent if method == "q-learning" else SARSAAgent
+    gamma = m.gamma if m.gamma < 1 else 0.99
+    agent = cls(env, gamma=gamma, alpha=0.1, exploration_type="epsilon",
+                exploration_rate=0.1, seeder=0)  # fmt: skip
+    t = time.perf_counter()
+    agent.fit(budget=n_steps)  # budget = environment steps (one update each)
+    return n_steps, time.perf_counter() - t
+
+
 def hiive_rate(m, n_iter):
     import hiive.mdptoolbox.mdp as hm
 
@@ -169,6 +185,20 @@ def main() -> None:
                     peer_rows.append(("hiive QLearning", 1, steps, dt, None))
                 except Exception as exc:  # noqa: BLE001
                     notes.append(f"hiive on {wname}: {type(exc).__name__}: {exc}")
+            if "rlberry" in peers:
+                try:
+                    steps, dt = rlberry_rate(
+                        method, m, 20_000 if args.quick else 100_000, max_steps
+                    )
+                    peer_rows.append(("rlberry-scool", 1, steps, dt, None))
+                except ImportError as exc:
+                    note = (
+                        f"rlberry-scool skipped: {type(exc).__name__}: {exc} (its rlberry "
+                        "dependency pins gymnasium<0.30; run this script in a venv with "
+                        "`pip install rlberry-scool` and mdpkit to compare with it)"
+                    )
+                    if note not in notes:
+                        notes.append(note)
             for _, _, steps, dt, _ in peer_rows:
                 best_peer = max(best_peer or 0.0, steps / dt)
             for runs, target in ((None, single), (256, batched), (1024, batched)):
@@ -186,14 +216,6 @@ def main() -> None:
             )
             for name, runs, steps, dt, peak in peer_rows:
                 rows.append((wname, method, name, runs, steps, dt, peak, best_peer))
-    if "rlberry" in peers:
-        try:
-            import rlberry_scool  # noqa: F401
-        except Exception as exc:  # noqa: BLE001
-            notes.append(
-                f"rlberry-scool skipped: {type(exc).__name__}: {exc} (its rlberry "
-                "dependency pins gymnasium<0.30, so it is not installed beside gymnasium 1.x)"
-            )
     load = os.getloadavg()[0]
     print(
         f"\nload average {load:.1f} on {os.cpu_count()} cores, numpy {np.__version__}\n"

@@ -93,7 +93,15 @@ def _is_number(x: Any) -> bool:
 
 
 def check_real(x: Any, name: str) -> float:
-    """``x`` as a finite float (not a string, not a bool)."""
+    """``x`` as a finite float (not a string, not a bool).
+
+    >>> check_real(3, "scale")
+    3.0
+    >>> check_real(float("nan"), "scale")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `scale` must be a finite number; got nan.
+    """
     if not _is_number(x):
         msg = f"`{name}` must be a finite number; got {x!r}."
         raise MDPError(msg)
@@ -147,7 +155,15 @@ def check_tol(tol: Any, name: str = "tol", *, allow_zero: bool = False) -> float
 
 
 def check_int(x: Any, name: str, *, minimum: int = 1) -> int:
-    """An integer ``>= minimum``; floats (even ``5.0``), bools and strings are errors."""
+    """An integer ``>= minimum``; floats (even ``5.0``), bools and strings are errors.
+
+    >>> check_int(np.int64(5), "episodes")
+    5
+    >>> check_int(5.0, "episodes")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `episodes` must be an integer >= 1; got 5.0 (write 5).
+    """
     if isinstance(x, (bool, np.bool_)) or not isinstance(
         x, (numbers.Integral, np.integer)
     ):
@@ -164,7 +180,15 @@ def check_int(x: Any, name: str, *, minimum: int = 1) -> int:
 
 
 def check_probability(x: Any, name: str) -> float:
-    """A number in ``[0, 1]`` (an exploration rate, a mixing weight, ...)."""
+    """A number in ``[0, 1]`` (an exploration rate, a mixing weight, ...).
+
+    >>> check_probability(0.1, "epsilon")
+    0.1
+    >>> check_probability(1.5, "epsilon")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `epsilon` must be a number in [0, 1]; got 1.5.
+    """
     if not _is_number(x) or not (0.0 <= float(x) <= 1.0):
         msg = f"`{name}` must be a number in [0, 1]; got {x!r}."
         raise MDPError(msg)
@@ -240,6 +264,15 @@ def state_vector(
 
     With ``zero_on_terminal`` the entries of terminal states must be 0 (their
     value is 0 by definition).
+
+    >>> from mdp import MDP
+    >>> m = MDP(np.ones((2, 1, 2)) / 2, R=[[0.0], [1.0]], gamma=0.5)
+    >>> state_vector(m, [1, 2], "V0")
+    array([1., 2.])
+    >>> state_vector(m, [1, 2, 3], "V0")
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `V0` has shape (3,); expected (2,), one value per state.
     """
     S = m.n_states
     v = _as_float(x, name, f"({S},)", copy=True)
@@ -268,6 +301,17 @@ def q_table(m: _Model, Q: Any, name: str = "Q") -> FloatArray:
 
     Unavailable pairs (``action_mask`` False) may hold anything, ``-inf``
     included; they are set to ``-inf`` in the copy.
+
+    >>> from mdp import MDP
+    >>> P = np.zeros((2, 2, 2)); P[:, :, 1] = 1.0
+    >>> m = MDP(P, R=np.zeros((2, 2)), gamma=0.9, action_mask=[[1, 0], [1, 1]])
+    >>> q_table(m, [[1.0, 7.0], [0.0, 0.0]])
+    array([[  1., -inf],
+           [  0.,   0.]])
+    >>> q_table(m, [[np.nan, 0.0], [0.0, 0.0]])
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `Q` is not finite at state 0, action 0 (nan), an available pair.
     """
     S, A = m.n_states, m.n_actions
     q = _as_float(Q, name, f"({S}, {A})", copy=True)

@@ -1,4 +1,5 @@
-"""Export an MDP as a Gymnasium environment: :func:`to_gymnasium`.
+"""Export an MDP as a Gymnasium environment (:func:`to_gymnasium`), and
+check a Gymnasium env is tabular (:func:`discrete_sizes`).
 
 Gymnasium is an optional dependency, imported when the function is called.
 The environment samples with the model's generative view (a
@@ -16,7 +17,53 @@ from ._errors import MDPError
 from .checks import check_int
 from .sampling import BatchSampler
 
-__all__ = ["to_gymnasium"]
+__all__ = ["to_gymnasium", "discrete_sizes", "is_gymnasium_env"]
+
+
+def is_gymnasium_env(env: Any) -> bool:
+    """Whether ``env`` looks like a Gymnasium env (spaces and ``step``), not a model.
+
+    >>> import gymnasium
+    >>> is_gymnasium_env(gymnasium.make("FrozenLake-v1")), is_gymnasium_env("FrozenLake")
+    (True, False)
+    """
+    return hasattr(env, "observation_space") and hasattr(env, "step")
+
+
+def discrete_sizes(env: Any) -> tuple[int, int]:
+    """``(S, A)`` of a tabular Gymnasium env: ``Discrete(S)`` observations and
+    ``Discrete(A)`` actions, both starting at 0.
+
+    Raises
+    ------
+    MDPError
+        If either space is not ``Discrete`` starting at 0.
+
+    Examples
+    --------
+    >>> import gymnasium
+    >>> discrete_sizes(gymnasium.make("FrozenLake-v1"))
+    (16, 4)
+    >>> discrete_sizes(gymnasium.make("CartPole-v1"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: the Gymnasium env's observation space must be Discrete(n) starting at 0 (a tabular env); got Box([-4.8...], [4.8...], (4,), float32).
+    """
+    from gymnasium import spaces
+
+    sizes = []
+    for space, what in (
+        (env.observation_space, "observation"),
+        (env.action_space, "action"),
+    ):
+        if not isinstance(space, spaces.Discrete) or int(space.start) != 0:
+            msg = (
+                f"the Gymnasium env's {what} space must be Discrete(n) starting "
+                f"at 0 (a tabular env); got {space}."
+            )
+            raise MDPError(msg)
+        sizes.append(int(space.n))
+    return sizes[0], sizes[1]
 
 
 def to_gymnasium(

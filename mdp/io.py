@@ -35,7 +35,23 @@ NPZ_FORMAT = 1
 
 
 def pymdptoolbox_tables(P: Any, R: Any) -> tuple[sp.csr_array, Any]:
-    """``(P, R)`` in mdpkit's layout from pymdptoolbox's (see ``MDP.from_pymdptoolbox``)."""
+    """``(P, R)`` in mdpkit's layout from pymdptoolbox's (see ``MDP.from_pymdptoolbox``).
+
+    pymdptoolbox stacks ``P[a][s, s']`` by action; mdpkit keeps one
+    ``(S*A, S)`` matrix with row ``s*A + a``.
+
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])  # (A, S, S)
+    >>> P_csr, R = pymdptoolbox_tables(P, np.array([[0.0, 1.0], [2.0, 3.0]]))
+    >>> P_csr.toarray()  # rows (s0,a0), (s0,a1), (s1,a0), (s1,a1)
+    array([[1., 0.],
+           [0., 1.],
+           [0., 1.],
+           [1., 0.]])
+    >>> pymdptoolbox_tables(P, np.zeros((3, 2, 2)))[1]
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: `R` has shape (3, 2, 2); pymdptoolbox's 3-D layout is (A, S, S) = (2, 2, 2).
+    """
     mats = _pymdptoolbox_mats(P)
     A = len(mats)
     S = mats[0].shape[0]
@@ -78,7 +94,16 @@ def gymnasium_tables(
     action_names: Any = None,
     state_names: Any = None,
 ) -> dict[str, Any]:
-    """Constructor arguments from a Gymnasium toy-text table (see ``MDP.from_gymnasium``)."""
+    """Constructor arguments from a Gymnasium toy-text table (see ``MDP.from_gymnasium``).
+
+    ``P[s][a]`` lists ``(p, s', r, done)``; a ``done`` successor becomes a
+    terminal state.
+
+    >>> table = {0: {0: [(1.0, 1, 1.0, True)]}, 1: {0: [(1.0, 1, 0.0, True)]}}
+    >>> kw = gymnasium_tables(table, p0=[1.0, 0.0])
+    >>> sorted(kw)[:4], kw["terminal"].tolist()
+    (['P', 'R', 'action_mask', 'action_names'], [False, True])
+    """
 
     env_p0 = None
     table = P_dict_or_env
@@ -291,7 +316,13 @@ _NPZ_KEYS = (
 
 
 def npz_arrays(m: Any) -> dict[str, np.ndarray]:
-    """The arrays :meth:`MDP.save` writes (format ``NPZ_FORMAT``)."""
+    """The arrays :meth:`MDP.save` writes (format ``NPZ_FORMAT``).
+
+    >>> from mdp import MDP
+    >>> m = MDP(np.ones((2, 1, 2)) / 2, R=[[0.0], [1.0]], gamma=0.5)
+    >>> sorted(npz_arrays(m))[:5]
+    ['P_data', 'P_indices', 'P_indptr', 'action_mask', 'action_names']
+    """
     P = m.P
     arrays: dict[str, np.ndarray] = {
         "format": np.array(NPZ_FORMAT),
@@ -320,6 +351,18 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
     Every array is checked before a sparse matrix is built from it (a file
     whose ``P_indices`` or ``P_indptr`` were edited would otherwise crash the
     solvers), and any problem is one :class:`MDPError` naming the file.
+
+    >>> import os, tempfile
+    >>> from mdp import MDP
+    >>> m = MDP(np.ones((2, 1, 2)) / 2, R=[[0.0], [1.0]], gamma=0.5)
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> m.save(path)
+    >>> read_npz(path)["gamma"]
+    0.5
+    >>> read_npz(os.path.join(os.path.dirname(path), "missing.npz"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mdp.MDPError: cannot read an MDP from '...missing.npz': No such file or directory.
     """
     where = repr(os.fspath(path))
     not_ours = f"{where} is not an mdpkit MDP file (write one with MDP.save())"

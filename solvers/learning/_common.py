@@ -153,6 +153,13 @@ class Scorer:
         self.V_star = np.asarray(sol.V, dtype=np.float64)
         self.Q_star = np.asarray(sol.Q, dtype=np.float64)
         self.mask = np.asarray(m.action_mask, dtype=bool)
+        from mdp.graph import reachable_states
+
+        # the pairs q_error measures: available, at a state the start reaches
+        # (a learner never visits the others, so cannot learn their values)
+        reach = np.zeros(m.n_states, dtype=bool)
+        reach[reachable_states(m)] = True
+        self.pairs = self.mask & reach[:, None]
         self.J_star = float(m.p0 @ self.V_star)
         self._proper = None
         if m.gamma == 1.0:
@@ -164,8 +171,8 @@ class Scorer:
                 self._proper = None
 
     def q_error(self, Q: FloatArray) -> FloatArray:
-        """``||Q_i - Q*||_inf`` over available pairs, for ``Q [n, S, A]``."""
-        d = np.abs(Q[:, self.mask] - self.Q_star[self.mask])
+        """``||Q_i - Q*||_inf`` over :attr:`pairs`, for ``Q [n, S, A]``."""
+        d = np.abs(Q[:, self.pairs] - self.Q_star[self.pairs])
         return d.max(axis=1)
 
     def greedy_value(self, Q: FloatArray) -> float:

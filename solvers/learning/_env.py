@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from mdp import MDP, BatchSampler, MDPError
+from mdp.gym_env import discrete_sizes, is_gymnasium_env
 from mdp.types import BoolArray, FloatArray, IntArray
 
 
@@ -70,17 +71,7 @@ class SamplerWalkers(Walkers):
 
 class GymWalkers(Walkers):
     def __init__(self, env: Any, runs: int, seeds: list[int]) -> None:
-        from gymnasium import spaces
-
-        obs, act = env.observation_space, env.action_space
-        for space, what in ((obs, "observation"), (act, "action")):
-            if not isinstance(space, spaces.Discrete) or int(space.start) != 0:
-                msg = (
-                    f"the Gymnasium env's {what} space must be Discrete(n) starting "
-                    f"at 0 (a tabular env); got {space}."
-                )
-                raise MDPError(msg)
-        self.n_states, self.n_actions = int(obs.n), int(act.n)
+        self.n_states, self.n_actions = discrete_sizes(env)
         self.mask = None
         self.terminal = None
         self.gamma = 1.0
@@ -116,7 +107,7 @@ def walkers(env: Any, runs: int, gens: list[np.random.Generator]) -> Walkers:
         return SamplerWalkers(BatchSampler(env), env, runs)
     if isinstance(getattr(env, "mdp", None), MDP) and not hasattr(env, "step"):
         return SamplerWalkers(BatchSampler(env.mdp), env.mdp, runs)
-    if hasattr(env, "observation_space") and hasattr(env, "step"):
+    if is_gymnasium_env(env):
         seeds = [int(g.integers(2**31)) for g in gens]
         return GymWalkers(env, runs, seeds)
     msg = (

@@ -141,13 +141,13 @@ def _row_sum(Q, i, x, mask, masked, lo, n):
 
 
 @njit(cache=True)
-def _q_error(Q, QB, double, i, Q_star, mask):
-    """``max |Q_i - Q*|`` over available pairs (``Q = (Q_A + Q_B) / 2`` for double Q)."""
+def _q_error(Q, QB, double, i, Q_star, pairs):
+    """``max |Q_i - Q*|`` over ``pairs`` (``Q = (Q_A + Q_B) / 2`` for double Q)."""
     S, A = Q_star.shape
     out = 0.0
     for x in range(S):
         for b in range(A):
-            if mask[x, b]:
+            if pairs[x, b]:
                 q = 0.5 * (Q[i, x, b] + QB[i, x, b]) if double else Q[i, x, b]
                 d = abs(q - Q_star[x, b])
                 if d > out:
@@ -172,7 +172,8 @@ def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, cols, s
 def run_control(
     method, Q, QB, key, nxt, rew, std, start, last, p0_cdf, terminal, mask, n_avail,
     all_avail, g, alpha_table, counts, visits, eps_table, max_steps, U, cols, Z, pos, s,
-    a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, eval_every, pending,
+    a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, pairs, eval_every,
+    pending,
 ):  # fmt: skip
     """Step each run until its uniforms run out, its episodes end, or an eval is due.
 
@@ -258,7 +259,7 @@ def run_control(
                 if trunc:
                     n_trunc[i] += 1
                 if score:
-                    qerr[i, e] = _q_error(Q, QB, double, i, Q_star, mask)
+                    qerr[i, e] = _q_error(Q, QB, double, i, Q_star, pairs)
                 ep[i] = e + 1
                 if eval_every > 0 and (e + 1) % eval_every == 0:
                     pending[i] = True
@@ -306,6 +307,7 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     score = scorer is not None
     qerr = np.zeros((R, episodes) if score else (R, 0))
     Q_star = scorer.Q_star if score else np.zeros((0, 0))
+    pairs = scorer.pairs if score else np.zeros((0, 0), dtype=bool)
     n_eval = episodes // eval_every if eval_every else 0
     gval = np.zeros((R, n_eval)) if eval_every else None
 
@@ -342,13 +344,15 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     n_trunc = np.zeros(R, dtype=np.int64)
     pending = np.zeros(R, dtype=bool)
     prog = Progress(method, progress)
+    if progress and not run_control.signatures:
+        prog("loading the compiled loop (compiled and cached on first use)", force=True)
     while True:
         short_table = run_control(
             code, Q, QB, T["key"], T["next"], T["reward"], T["std"], T["start"],
             T["last"], T["p0_cdf"], terminal, mask, n_avail, all_avail, float(g),
             alpha_table, counts, visits, eps_table, int(max_steps),
             U, COLUMNS, Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr,
-            Q_star, int(eval_every or 0), pending,
+            Q_star, pairs, int(eval_every or 0), pending,
         )  # fmt: skip
         for i in np.flatnonzero(pending).tolist():
             Qi = Q[i] if not double else 0.5 * (Q[i] + QB[i])

@@ -75,8 +75,10 @@ class LearningResult(_ShortRepr):
     gamma : float
         Discount used in the targets.
     q_error : ndarray ([runs,] episodes) or None
-        ``||Q_k - Q*||_inf`` over available pairs after episode ``k`` (env an
-        MDP; ``Q*`` solved once by value or policy iteration).
+        ``||Q_k - Q*||_inf`` after episode ``k`` over the available pairs of
+        the states reachable from the start (env an MDP; ``Q*`` solved once by
+        policy iteration).  States no policy reaches, such as the cliff
+        cells of cliff walking, are never visited and are left out.
     eval_episodes : ndarray of int (E,) or None
         Episodes after which the greedy policy was evaluated exactly
         (``eval_every``, ``2 eval_every``, ...).

@@ -26,10 +26,17 @@ steps of the run (counted over all episodes); the agent's model is not told
 and only learns the change from experience.  ``q_error`` is measured against
 ``Q*`` of the MDP in force.
 
-Many runs are learned at once (``runs=k``): every array carries a leading
-runs axis and each step is one vectorised update over the runs; each run
-has its own random stream (``seed`` spawned), so run ``i`` does not depend
-on ``k``.
+Many runs are learned in one call (``runs=k``): every array carries a
+leading runs axis; each run is a plain-Python loop over flat lists (``n``
+planning updates per real step cost less there than as numpy calls) with
+its own random stream (``seed`` spawned), so run ``i`` does not depend on
+``k``.
+
+**Gymnasium.**  ``env`` may also be a Gymnasium env with ``Discrete``
+spaces (each run steps its own ``copy.deepcopy`` of it, seeded from the
+run's stream at its first reset): the same algorithm, with the model also
+remembering whether a pair ended the episode; there is no ``Q*`` to measure,
+so ``q_error`` and ``V_star`` are ``None``.
 
 References
 ----------
@@ -40,6 +47,7 @@ Sutton & Barto (2018), Sections 8.2 and 8.3 (Figures 8.2, 8.4, 8.5).
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from bisect import bisect_right
@@ -53,8 +61,11 @@ from mdp.checks import (
     check_int,
     check_probability,
     check_real,
+    check_state,
     spawn_generators,
 )
+from mdp.graph import reachable_states
+from mdp.gym_env import discrete_sizes, is_gymnasium_env
 from mdp.types import RNGLike
 from solvers.exact import policy_iteration
 from solvers.learning import LearningResult
@@ -85,8 +96,10 @@ def dyna_q(
 
     Parameters
     ----------
-    env : MDP, or an object with ``mdps`` and ``switch_steps``
-        The environment (used only by sampling).
+    env : MDP, world with ``.mdp``, changing world, or gymnasium.Env
+        The environment, used only by sampling: an MDP (or a world), an
+        object with ``mdps`` and ``switch_steps``, or a Gymnasium env with
+        ``Discrete`` spaces.
     episodes : int
         Episodes per run (the most, when ``total_steps`` stops a run first).
     planning_steps : int
@@ -98,22 +111,25 @@ def dyna_q(
     kappa : float
         Dyna-Q+ bonus ``kappa sqrt(tau)``; 0 for Dyna-Q.
     gamma : float, optional
-        Default the MDP's.
+        Default the MDP's (1 for a Gymnasium env).
     runs : int, optional
         Independent runs learned at once (a leading axis on every result).
     seed : None, int, SeedSequence or Generator
     Q0 : float
         Initial ``Q`` (0 on terminal states always).
     max_steps : int
-        An episode longer than this is cut (counted in ``truncated``).
+        An episode longer than this is cut (counted in ``truncated``, as are
+        episodes a Gymnasium env truncates itself).
     total_steps : int, optional
         Stop each run after this many real steps (Figures 8.4 / 8.5 count
         steps, not episodes).
     changes : list of (int, MDP), optional
         ``[(step, mdp), ...]``: switch the environment to ``mdp`` after
-        ``step`` real steps (instead of ``env.switch_steps``).
+        ``step`` real steps (instead of ``env.switch_steps``); not for a
+        Gymnasium env.
     start : int, optional
-        Start state of every episode; default sampled from ``p0``.
+        Start state of every episode; default sampled from ``p0`` (not for
+        a Gymnasium env, which resets itself).
 
     Returns
     -------
@@ -154,8 +170,17 @@ def dyna_q(
     True
     """
     t0 = time.perf_counter()
-    mdps, switches = _phases(env, changes)
-    m0 = mdps[0]
+    gym = is_gymnasium_env(env) and not isinstance(env, MDP)
+    if gym:
+        for what, given in (("changes", changes), ("start", start)):
+            if given is not None:
+                msg = f"`{what}` needs an MDP env; a Gymnasium env changes and resets itself."
+                raise MDPError(msg)
+        S_env, A_env = discrete_sizes(env)
+        mdps: list[MDP] = []
+        switches: list[int] = []
+    else:
+        mdps, switches = _phases(env, changes)
     E = check_int(episodes, "episodes")
     n_plan = check_int(planning_steps, "planning_steps", minimum=0)
     a_ = check_real(alpha, "alpha")
@@ -167,18 +192,45 @@ def dyna_q(
     if k_ < 0:
         msg = f"`kappa` must be >= 0; got {kappa!r}."
         raise MDPError(msg)
-    g = m0.gamma if gamma is None else check_gamma(gamma)
+    g = check_gamma(gamma) if gamma is not None else (mdps[0].gamma if mdps else 1.0)
     T_ep = check_int(max_steps, "max_steps")
     T_all = None if total_steps is None else check_int(total_steps, "total_steps")
     R_ = 1 if runs is None else check_int(runs, "runs")
     rngs = spawn_generators(seed, R_)
     Q0_ = check_real(Q0, "Q0")
 
-    envs = [model_lists(m) for m in mdps]
-    Q_stars = [policy_iteration(m).Q for m in mdps]
-    mask = m0.action_mask
-    cfg = (E, n_plan, a_, eps, k_, g, T_ep, T_all, Q0_, start, m0.p0, switches)
-    out = [_run_one(envs, Q_stars, mask, cfg, rng) for rng in rngs]
+    if gym:
+        copies = [env] + [copy.deepcopy(env) for _ in range(R_ - 1)]
+        reals: list[Any] = [
+            [_GymStep(e, int(r.integers(2**31)))]
+            for e, r in zip(copies, rngs, strict=True)
+        ]
+        Q_stars: list[Any] = []
+        mask = np.ones((S_env, A_env), dtype=bool)
+        p0 = pairs = None
+    else:
+        m0 = mdps[0]
+        envs = [model_lists(m) for m in mdps]
+        reals = [envs] * R_
+        Q_stars = [policy_iteration(m).Q for m in mdps]
+        mask = m0.action_mask
+        p0 = m0.p0
+        # q_error measures the available pairs of states the starts reach (in
+        # any phase): a learner never visits the others
+        s0 = (
+            np.flatnonzero(p0 > 0)
+            if start is None
+            else [check_state(start, m0.n_states, "start")]
+        )
+        reach = np.zeros(m0.n_states, dtype=bool)
+        for mm in mdps:
+            reach[reachable_states(mm, s0)] = True
+        pairs = mask & reach[:, None]
+    cfg = (E, n_plan, a_, eps, k_, g, T_ep, T_all, Q0_, start, p0, switches)
+    out = [
+        _run_one(real, Q_stars, mask, pairs, cfg, rng)
+        for real, rng in zip(reals, rngs, strict=True)
+    ]
     Q = np.stack([o[0] for o in out])
     lengths = np.stack([o[1] for o in out])
     returns = np.stack([o[2] for o in out])
@@ -203,8 +255,8 @@ def dyna_q(
         elapsed=time.perf_counter() - t0,
         method=name,
         gamma=g,
-        q_error=squeeze(qerr),
-        V_star=Q_stars[0].max(axis=1),
+        q_error=None if gym else squeeze(qerr),
+        V_star=Q_stars[0].max(axis=1) if Q_stars else None,
         info={
             "planning_steps": n_plan,
             "kappa": k_,
@@ -217,14 +269,16 @@ def dyna_q(
 
 
 # --------------------------------------------------------------- internals
-def _run_one(envs, Q_stars, mask, cfg, rng):
+def _run_one(envs, Q_stars, mask, pairs, cfg, rng):
     """One run in plain Python over flat lists (the hot loop: ``n`` planning
     updates per real step are cheaper here than as numpy calls)."""
     E, n_plan, alpha, eps, kappa, g, T_ep, T_all, Q0, start, p0, switches = cfg
     env = envs[0]
+    gym = isinstance(env, _GymStep)
     S, A = env.S, env.A
     avail, term = env.avail, env.terminal
     Q = [0.0 if term[s] else Q0 for s in range(S) for _ in range(A)]
+    model_done = [False] * (S * A)  # whether the remembered outcome ended the episode
     for s in range(S):
         for a in range(A):
             if not mask[s, a]:
@@ -238,7 +292,6 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
     returns = np.full(E, np.nan)
     qerr = np.full(E, np.nan)
     cum: list[float] = []
-    mask_b = np.asarray(mask)
     buf = iter(())
     starts = iter(())
 
@@ -262,6 +315,8 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
 
     def new_start() -> int:
         nonlocal starts
+        if gym:
+            return env.reset()
         if start is not None:
             return int(start)
         try:
@@ -298,16 +353,20 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
             a = ties[int(uni() * len(ties))] if len(ties) > 1 else ties[0]
         # the environment: s' ~ P(.|s,a), r = R(s,a,s')
         row = s * A + a
-        succ = env.succ[row]
-        j = (
-            0
-            if len(succ) == 1
-            else min(bisect_right(env.cum[row], uni()), len(succ) - 1)
-        )
-        s2, r = succ[j], env.rew[row][j]
-        if env.std is not None and env.std[row][j] > 0:
-            r += env.std[row][j] * gauss()
-        done = term[s2]
+        env_cut = False
+        if gym:
+            s2, r, done, env_cut = env.step(a)
+        else:
+            succ = env.succ[row]
+            j = (
+                0
+                if len(succ) == 1
+                else min(bisect_right(env.cum[row], uni()), len(succ) - 1)
+            )
+            s2, r = succ[j], env.rew[row][j]
+            if env.std is not None and env.std[row][j] > 0:
+                r += env.std[row][j] * gauss()
+            done = term[s2]
         # 2. direct RL: Q(S,A) += alpha [R + gamma max_a Q(S',a) - Q(S,A)]
         target = r if done else r + g * vmax(s2)
         Q[row] += alpha * (target - Q[row])
@@ -316,6 +375,7 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
             seen.append(row)
         model_s[row] = s2
         model_r[row] = r
+        model_done[row] = done
         t += 1
         last[row] = t
         # 4. planning: n simulated updates from remembered pairs
@@ -326,25 +386,45 @@ def _run_one(envs, Q_stars, mask, cfg, rng):
             pr = model_r[p]
             if kappa > 0:
                 pr += kappa * math.sqrt(t - last[p])
-            pt = pr if term[x2] else pr + g * vmax(x2)
+            pt = pr if model_done[p] else pr + g * vmax(x2)
             Q[p] += alpha * (pt - Q[p])
         total += r
         cum.append(total)
         ep_len += 1
         ep_ret += r
-        cut = not done and ep_len >= T_ep
+        cut = not done and (ep_len >= T_ep or env_cut)
         if done or cut:
             truncated += cut
             lengths[ep], returns[ep] = ep_len, ep_ret
-            q = np.array(Q).reshape(S, A)
-            with np.errstate(invalid="ignore"):
-                d = np.abs(q - Q_stars[phase])
-            qerr[ep] = float(np.where(mask_b, d, 0.0).max())
+            if Q_stars:
+                q = np.array(Q).reshape(S, A)
+                with np.errstate(invalid="ignore"):
+                    d = np.abs(q - Q_stars[phase])
+                qerr[ep] = float(np.where(pairs, d, 0.0).max())
             ep += 1
             ep_len, ep_ret = 0, 0.0
             s2 = new_start()
         s = s2
     return np.array(Q).reshape(S, A), lengths, returns, qerr, truncated, t, cum
+
+
+class _GymStep:
+    """One run's Gymnasium env, with the attributes the loop reads of a model."""
+
+    def __init__(self, env: Any, seed: int) -> None:
+        self.env = env
+        self.seed: int | None = seed
+        self.S, self.A = discrete_sizes(env)
+        self.avail = [tuple(range(self.A))] * self.S
+        self.terminal = [False] * self.S  # unknown: the model remembers `done`
+
+    def reset(self) -> int:
+        seed, self.seed = self.seed, None  # seeded once, at the first reset
+        return int(self.env.reset(seed=seed)[0])
+
+    def step(self, a: int) -> tuple[int, float, bool, bool]:
+        obs, r, terminated, truncated, _ = self.env.step(a)
+        return int(obs), float(r), bool(terminated), bool(truncated)
 
 
 def _phases(env: Any, changes: Any) -> tuple[list[MDP], list[int]]:
@@ -399,18 +479,3 @@ def _greedy(Q, mask, rngs):
     for i in range(Q.shape[0]):
         out[i] = _eps_greedy(Q[i], mask, 0.0, np.ones(Q.shape[1]), u[i])
     return out
-
-
-def _add_untried(s, visited, mask, model_s, model_r, seen_list, n_seen, A, rr):
-    """Dyna-Q+: a state's untried actions enter the model as self-loops, reward 0."""
-    first = ~visited[rr, s]
-    if not first.any():
-        return
-    visited[rr[first], s[first]] = True
-    for a in range(A):
-        sa = s * A + a
-        new = first & mask[s, a] & (model_s[rr, sa] < 0)
-        seen_list[rr[new], n_seen[new]] = sa[new]
-        n_seen[new] += 1
-        model_s[rr[new], sa[new]] = s[new]
-        model_r[rr[new], sa[new]] = 0.0

@@ -19,9 +19,11 @@ never tried (``N(s,a) = 0``) have no estimate; they are made explicit:
   unknown pairs.
 
 A state seen as the end of an episode (``terminated``) is terminal in the
-model.  The data come either from an MDP's generative view
-(``samples_per_pair`` draws of every available pair, the "generative model"
-setting of Kearns & Singh / Azar et al.), or as logged transitions.
+model.  The data come from an MDP's generative view (``samples_per_pair``
+draws of every available pair, the "generative model" setting of Kearns &
+Singh / Azar et al.), from ``steps`` of a uniformly random policy in a
+Gymnasium env (the online setting: only what the walk reaches is learned),
+or as logged transitions.
 
 References
 ----------
@@ -44,6 +46,7 @@ import scipy.sparse as sp
 
 from mdp import MDP, BatchSampler, MDPError
 from mdp.checks import as_generator, check_gamma, check_int, check_real
+from mdp.gym_env import discrete_sizes, is_gymnasium_env
 from mdp.types import BoolArray, IntArray, RNGLike
 
 from ._common import ShortRepr
@@ -134,6 +137,7 @@ def estimate_model(
     n_actions: int | None = None,
     gamma: float | None = None,
     samples_per_pair: int = 10,
+    steps: int = 10_000,
     unvisited: str = "self-loop",
     r_max: float | None = None,
     terminal: Any = None,
@@ -152,13 +156,19 @@ def estimate_model(
           ``terminated`` (one entry per transition);
         * a sequence of trajectories (objects with ``states``, ``actions``,
           ``rewards`` and ``terminated``, e.g. :class:`mdp.trajectory.Trajectory`
-          or an MCTS :class:`EpisodeResult`).
+          or an MCTS :class:`EpisodeResult`);
+        * a Gymnasium env with ``Discrete`` spaces: ``steps`` transitions of
+          the uniformly random policy, resetting when an episode terminates
+          or is truncated (the env is seeded from ``seed`` at its first reset).
     n_states, n_actions : int, optional
         Default: from the MDP, else one more than the largest index seen.
     gamma : float, optional
-        Discount of the model; default the MDP's, required for logged data.
+        Discount of the model; default the MDP's, required for logged data
+        and Gymnasium envs.
     samples_per_pair : int
         Draws per pair when ``data`` is an MDP.
+    steps : int
+        Transitions to collect when ``data`` is a Gymnasium env.
     unvisited : {"self-loop", "optimistic"}
         How pairs never tried are filled (see the module docstring).
     r_max : float, optional
@@ -170,7 +180,7 @@ def estimate_model(
     action_mask : array_like of bool (S, A), optional
         Default: the MDP's, else every action.
     seed : None, int, SeedSequence or Generator
-        For sampling from an MDP.
+        For sampling from an MDP or a Gymnasium env.
 
     Returns
     -------
@@ -206,13 +216,31 @@ def estimate_model(
         mask = m.action_mask if action_mask is None else action_mask
         names = {"state_names": m.state_names, "action_names": m.action_names}
     else:
-        d = _as_transitions(data)
+        gym = is_gymnasium_env(data)
+        if gym:
+            S_env, A_env = discrete_sizes(data)
+            d = _walk(data, A_env, check_int(steps, "steps"), as_generator(seed))
+        else:
+            d = _as_transitions(data)
         if gamma is None:
-            msg = "`gamma` is required when `data` are logged transitions (the model's discount)."
+            what = "a Gymnasium env" if gym else "logged transitions"
+            msg = f"`gamma` is required when `data` is {what} (the model's discount)."
             raise MDPError(msg)
         g = check_gamma(gamma)
-        S = _size(n_states, "n_states", d["s"], d["s_next"])
-        A = _size(n_actions, "n_actions", d["a"])
+        if gym:
+            for given, name, size in (
+                (n_states, "n_states", S_env),
+                (n_actions, "n_actions", A_env),
+            ):
+                if given is not None and given != size:
+                    msg = (
+                        f"`{name}` = {given} but the Gymnasium env's space has {size}."
+                    )
+                    raise MDPError(msg)
+            S, A = S_env, A_env
+        else:
+            S = _size(n_states, "n_states", d["s"], d["s_next"])
+            A = _size(n_actions, "n_actions", d["a"])
         term = np.zeros(S, dtype=bool)
         mask = action_mask
         names = {}
@@ -281,6 +309,23 @@ def estimate_model(
 
 
 # ----------------------------------------------------------------- helpers
+def _walk(
+    env: Any, A: int, steps: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """``steps`` transitions of the uniformly random policy in a Gymnasium env."""
+    s = np.empty(steps, dtype=np.intp)
+    a = rng.integers(A, size=steps)
+    r = np.empty(steps)
+    s2 = np.empty(steps, dtype=np.intp)
+    term = np.zeros(steps, dtype=bool)
+    obs = int(env.reset(seed=int(rng.integers(2**31)))[0])
+    for t, act in enumerate(a.tolist()):
+        nxt, rew, terminated, truncated, _ = env.step(act)
+        s[t], r[t], s2[t], term[t] = obs, float(rew), int(nxt), bool(terminated)
+        obs = int(env.reset()[0]) if terminated or truncated else int(nxt)
+    return {"s": s, "a": a.astype(np.intp), "r": r, "s_next": s2, "terminated": term}
+
+
 def _indices(x: Any, key: str) -> np.ndarray:
     """An index array: integers (or integer-valued floats), never truncated."""
     arr = np.asarray(x).ravel()
@@ -344,8 +389,9 @@ def _as_transitions(data: Any) -> dict[str, np.ndarray]:
             "terminated": cat(term) if term else np.zeros(0, bool),
         }
     msg = (
-        f"`data` must be an mdp.MDP, a mapping of transition arrays or a sequence of "
-        f"trajectories; got {type(data).__name__}."
+        f"`data` must be an mdp.MDP, a mapping of transition arrays, a sequence of "
+        f"trajectories or a Gymnasium env with Discrete spaces; got "
+        f"{type(data).__name__}."
     )
     raise MDPError(msg)
 

@@ -339,11 +339,10 @@ def _closed_loop(M: MDP, H: int, V_hat: FloatArray):
     with_T = M.gamma == 1.0 and bool(term.any())
     V = np.asarray(V_hat, dtype=float)
     T = term.astype(float)
-    found, eq = np.empty(S, dtype=bool), np.empty(S, dtype=bool)
     for t in range(H - 1, -1, -1):
         # Q_t(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) V_{t+1}(s'), as (A, S)
         q_as = backup.q(V)
-        V = _argmax_into(q_as, steps[t], found, eq)
+        V = _max_argmax(q_as, steps[t])
         if with_T:
             # ties (up to round-off) go to the action most likely to have
             # terminated by the horizon, then to the lowest index
@@ -357,21 +356,38 @@ def _closed_loop(M: MDP, H: int, V_hat: FloatArray):
     return steps[0].copy(), V, steps
 
 
-def _argmax_into(q_as: FloatArray, arg: IntArray, found, eq) -> FloatArray:
-    """``max_a Q`` of an ``(A, S)`` array; the lowest-index argmax into ``arg``.
+def _max_argmax_loop(q_as, arg, best):  # compiled by numba on first use
+    A, S = q_as.shape
+    for s in range(S):
+        b = q_as[0, s]
+        k = 0
+        for a in range(1, A):
+            v = q_as[a, s]
+            up = v > b  # strict: the lowest index among equal maxima
+            k = a if up else k  # selects, not branches (random Q, no pattern)
+            b = v if up else b
+        best[s] = b
+        arg[s] = k
 
-    The maximum by ``A - 1`` row maxima, then ``arg`` counts the actions
-    before the first one equal to it: only element-wise passes over
-    contiguous rows (no masked copies, no fancy indexing), about 4x faster
-    than ``np.argmax(axis=0)`` plus a gather at ``S = 1e5``.
+
+_COMPILED_MAX_ARGMAX: Any = None
+
+
+def _max_argmax(q_as: FloatArray, arg: IntArray) -> FloatArray:
+    """``max_a Q`` of an ``(A, S)`` array, its lowest-index argmax into ``arg``.
+
+    One compiled pass over the states (numba, compiled on first use and
+    cached): the stage's greedy action costs a fraction of the backup
+    itself, where ``A - 1`` numpy maxima plus an argmax pass cost half as
+    much again.
     """
-    best = Backup.max(q_as)
-    np.equal(q_as[0], best, out=found)
-    arg[:] = 0
-    for a in range(1, q_as.shape[0]):
-        np.add(arg, ~found, out=arg, casting="unsafe")  # +1 while not found
-        np.equal(q_as[a], best, out=eq)
-        np.logical_or(found, eq, out=found)
+    global _COMPILED_MAX_ARGMAX
+    if _COMPILED_MAX_ARGMAX is None:
+        from numba import njit
+
+        _COMPILED_MAX_ARGMAX = njit(cache=True)(_max_argmax_loop)
+    best = np.empty(q_as.shape[1])
+    _COMPILED_MAX_ARGMAX(q_as, arg, best)
     return best
 
 

@@ -289,13 +289,24 @@ def visit_map(
     if v.ndim == 2:
         v = v.sum(axis=1)
     label = f"visits n(s), {n_runs} run{'s' if n_runs > 1 else ''}"
-    ax = occupancy_map(world, v, ax=ax, log=log and bool((v > 0).any()), label=label)
+    # a terminal state is never left, so has no visits n(s, a): drawn as a tile
+    ax = occupancy_map(world, v, ax=ax, log=log and bool((v > 0).any()), label=label,
+                       fmt=_count, mark_terminals=True)  # fmt: skip
     cbar = ax.images[0].colorbar
     if cbar is not None:
         from matplotlib.ticker import NullFormatter
 
         cbar.ax.yaxis.set_minor_formatter(NullFormatter())
     return ax
+
+
+def _count(n: float) -> str:
+    """A visit count in at most 4 characters: 950, 9.5k, 95k, 1.2M."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            x = n / scale
+            return f"{x:.1f}{suffix}" if x < 9.95 else f"{x:.0f}{suffix}"
+    return f"{n:.0f}"
 
 
 def learning_figure(
@@ -308,8 +319,8 @@ def learning_figure(
 ) -> Figure:
     """Learning curves, errors to the exact answer and (on grids) the visit map.
 
-    The error panel shows the greedy policy's regret when the results have
-    one (``eval_every``), else ``q_error`` / ``rms_error``.
+    The error panels show ``q_error`` (``rms_error`` for prediction) and,
+    when the results have one (``eval_every``), the greedy policy's regret.
 
     Parameters
     ----------
@@ -347,22 +358,29 @@ def learning_figure(
     grid = is_grid_world(world)
     first = next(iter(results.values()))
     has_visits = grid and getattr(first, "visits", None) is not None
-    if has_visits:
-        fig = plt.figure(figsize=(13, 7.5), layout="constrained")
-        gs = fig.add_gridspec(2, 2, height_ratios=[1.3, 1])
-        ax1, ax2 = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])
-        ax3 = fig.add_subplot(gs[1, :])
-    else:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-    field = "episode_returns"
-    learning_curves(results, field=field, ax=ax1, smooth=smooth)
     has_err = all(
         getattr(r, "q_error", None) is not None
         or getattr(r, "rms_error", None) is not None
         for r in results.values()
     )
     has_regret = all(getattr(r, "regret", None) is not None for r in results.values())
-    if has_regret and exact is None:
+    n_top = 3 if has_err and has_regret and exact is None else 2
+    width = 13 if n_top == 2 else 16
+    if has_visits:
+        fig = plt.figure(figsize=(width, 7.5), layout="constrained")
+        gs = fig.add_gridspec(2, n_top, height_ratios=[1.3, 1])
+        top = [fig.add_subplot(gs[0, j]) for j in range(n_top)]
+        ax3 = fig.add_subplot(gs[1, :])
+    else:
+        fig, axs = plt.subplots(1, n_top, figsize=(width, 4.5), layout="constrained")
+        top = list(axs)
+    ax1, ax2 = top[0], top[1]
+    field = "episode_returns"
+    learning_curves(results, field=field, ax=ax1, smooth=smooth)
+    if n_top == 3:
+        error_curves(results, ax=ax2)  # ||Q_k - Q*||_inf per episode
+        error_curves(results, field="regret", ax=top[2])
+    elif has_regret and exact is None:
         error_curves(results, field="regret", ax=ax2)
     elif has_err:
         error_curves(results, ax=ax2, exact=exact)

@@ -214,6 +214,17 @@ def test_convergence_to_q_star_robbins_monro_glie(learner):
     assert res.q_error[:, -1].mean() < res.q_error[:, 100].mean() / 2
 
 
+def test_q_error_leaves_out_states_the_start_cannot_reach(cliff):
+    # the cliff cells are states no walker ever occupies (stepping in sends
+    # it back to the start): their Q stays Q0 and must not count
+    res = q_learning(cliff, episodes=500, alpha=0.5, epsilon=0.1, runs=4, seed=0)
+    cells = list(range(37, 47))  # row 3 between the start (36) and the goal (47)
+    assert (res.visits[:, cells] == 0).all()
+    sol = policy_iteration(cliff)
+    assert np.abs(sol.Q[cells]).max() > 100  # they would dominate the error
+    assert res.q_error[:, -1].max() < 10  # it was 113 with the cliff cells in
+
+
 def test_visit_count_alpha_and_q_star_reference():
     m = episodic_random_mdp(1)
     res = q_learning(

@@ -154,3 +154,45 @@ def test_mle_rows_are_distributions_on_the_true_support(m, n, seed):
         np.testing.assert_allclose(R_hat[seen], R[seen])
     else:
         np.testing.assert_allclose(est.mdp.r[ok], m.r[ok])
+
+
+def test_gymnasium_env_model_approaches_the_envs_own_tables():
+    """A random walk in Gymnasium's slippery FrozenLake: P_hat approaches the
+    tables Gymnasium itself holds (read independently by MDP.from_gymnasium),
+    holes and the goal are terminal, and planning in P_hat is near-optimal."""
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("FrozenLake-v1")
+    m = MDP.from_gymnasium(env, gamma=0.95)
+    est = estimate_model(env, steps=40_000, gamma=0.95, seed=0)
+    assert est.samples == 40_000 and est.mdp.n_states == 16
+    np.testing.assert_array_equal(est.mdp.terminal, m.terminal)
+    n = est.counts.ravel()
+    live = np.repeat(~m.terminal, m.n_actions)
+    assert (n[live] >= 50).all()  # the walk tried all 44 pairs (64 to 4323 times)
+    err = abs(est.mdp.P - m.P).max(axis=1).toarray().ravel()
+    # each entry's standard error is sqrt(p (1 - p) / n) <= 0.5 / sqrt(n)
+    assert (err[live] <= 2.5 / np.sqrt(n[live])).all()
+    pi = policy_iteration(est.mdp).policy
+    J, J_star = (
+        float(m.p0 @ v) for v in (evaluate_policy(m, pi), policy_iteration(m).V)
+    )
+    assert J > 0.95 * J_star
+    again = estimate_model(env, steps=40_000, gamma=0.95, seed=0)
+    np.testing.assert_array_equal(again.counts, est.counts)  # same seed, same walk
+
+
+def test_gymnasium_env_errors():
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("FrozenLake-v1")
+    with pytest.raises(
+        MDPError, match="`gamma` is required when `data` is a Gymnasium"
+    ):
+        estimate_model(env, steps=10)
+    with pytest.raises(
+        MDPError, match="`n_states` = 5 but the Gymnasium env's space has 16"
+    ):
+        estimate_model(env, steps=10, gamma=0.9, n_states=5)
+    with pytest.raises(MDPError, match="`steps` must be an integer >= 1"):
+        estimate_model(env, steps=0, gamma=0.9)
+    with pytest.raises(MDPError, match="observation space must be Discrete"):
+        estimate_model(gymnasium.make("CartPole-v1"), gamma=0.9)

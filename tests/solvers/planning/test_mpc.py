@@ -249,3 +249,15 @@ def test_open_loop_controller_can_act_better_than_closed_loop_with_a_poor_v_hat(
     assert np.all(ol.planned_value <= cl.planned_value + 1e-12)
     assert ol.loss < cl.loss - 0.05
     assert np.sum(ol.V > cl.V + 1e-9) >= 5
+
+
+def test_stage_argmax_is_numpys_lowest_index_argmax():
+    from solvers.planning.mpc import _max_argmax
+
+    rng = np.random.default_rng(0)
+    q = rng.integers(0, 3, size=(5, 2000)).astype(float)  # many ties
+    q[1, ::7] = -np.inf  # masked actions
+    arg = np.empty(2000, dtype=np.intp)
+    best = _max_argmax(q, arg)
+    np.testing.assert_array_equal(arg, np.argmax(q, axis=0))
+    np.testing.assert_array_equal(best, q.max(axis=0))

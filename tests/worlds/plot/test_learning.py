@@ -102,5 +102,18 @@ def test_visit_map_and_figure(subplots, cliff_results):
     visit_map(w, cliff_results["Sarsa"], ax=ax)
     img = ax.images[0].get_array()
     assert np.nansum(img) == cliff_results["Sarsa"].visits.sum()
+    texts = [x.get_text() for x in ax.texts]
+    assert "G" in texts  # the terminal goal (never left, so no visits) is a tile
     fig = learning_figure(w, cliff_results, title="t")
-    assert len(fig.axes) >= 3
+    # returns, ||Q - Q*||, regret (one row), the map
+    ylabels = [a.get_ylabel() for a in fig.axes]
+    assert ylabels[1] == "||Q_k - Q*||_inf" and ylabels[2].startswith("regret")
+    assert ylabels[3] == "row"
+
+
+def test_visit_counts_are_compact():
+    from worlds.plot.learning import _count
+
+    got = [_count(n) for n in (0, 7, 950, 999, 1000, 9949, 9950, 95_000, 1.25e6)]
+    assert got == ["0", "7", "950", "999", "1.0k", "9.9k", "10k", "95k", "1.2M"]
+    assert max(len(_count(10.0**k * 9.99)) for k in range(8)) <= 4
