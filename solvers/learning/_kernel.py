@@ -31,6 +31,8 @@ import numpy as np
 from numba import njit
 from scipy.special import ndtri
 
+from mdp import BatchSampler
+
 from ._common import Progress, random_argmax
 from ._env import (
     _U_COIN,
@@ -280,6 +282,21 @@ def run_control(
         a[i] = b
         pos[i] = j
     return short_table
+
+
+def steps_like(sampler: BatchSampler) -> bool:
+    """Whether the compiled loop steps as ``sampler`` does.
+
+    The loop reads :meth:`~mdp.BatchSampler.tables` and repeats
+    ``reset_uniform`` / ``step_uniform`` itself, so a subclass that overrides
+    any of the three (to wrap, check or change the dynamics) would be
+    bypassed: it runs the numpy loop, which calls its methods.
+    """
+    cls = type(sampler)
+    return all(
+        getattr(cls, name) is getattr(BatchSampler, name)
+        for name in ("reset_uniform", "step_uniform", "tables")
+    )
 
 
 def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps,

@@ -245,21 +245,43 @@ def test_masks_are_respected():
             assert self.action_mask[s, a].all(), "a masked action was taken"
             return super().step_uniform(s, a, u, z)
 
-    import solvers.learning.control as control
-
     for f in LEARNERS:
-        for compiled in (True, False):  # Checked only sees the numpy path
-            control._COMPILED = compiled
-            try:
-                res = f(Checked(m), episodes=30, alpha=0.5, epsilon=0.5, runs=3, seed=0)
-            finally:
-                control._COMPILED = True
+        # Checked's own step runs the numpy loop; the compiled loop gets m
+        for env in (Checked(m), m):
+            res = f(env, episodes=30, alpha=0.5, epsilon=0.5, runs=3, seed=0)
             assert np.isneginf(res.Q[:, ~m.action_mask]).all()
             assert (res.visits[:, ~m.action_mask] == 0).all()
             assert res.visits.sum() == res.steps.sum() > 0
             assert m.action_mask[np.arange(m.n_states), res.policy].all()
     res = q_learning(m, episodes=30, alpha=0.5, epsilon=0.5, seed=0)  # one run
     assert m.action_mask[np.arange(m.n_states), res.policy].all()
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=lambda f: f.__name__)
+def test_a_sampler_subclass_with_its_own_step_is_stepped_by_it(monkeypatch, learner):
+    """The compiled loop repeats BatchSampler's step from its tables, so a
+    subclass that changes the step must not be bypassed: it runs the numpy
+    loop, which calls it (here every reward is one more)."""
+
+    class Bonus(BatchSampler):
+        calls = 0
+
+        def step_uniform(self, s, a, u, z=None):
+            Bonus.calls += 1
+            s2, r, term = super().step_uniform(s, a, u, z)
+            return s2, r + 1.0, term
+
+    m = episodic_random_mdp(1)
+    # epsilon = 1: the walk does not depend on Q, so both walk the same way
+    kw = {"episodes": 20, "alpha": 0.5, "epsilon": 1.0, "runs": 2, "seed": 0}
+    plain = learner(BatchSampler(m), **kw)
+    bonus = learner(Bonus(m), **kw)
+    assert Bonus.calls > 0
+    lengths = bonus.episode_lengths
+    np.testing.assert_array_equal(lengths, plain.episode_lengths)
+    np.testing.assert_allclose(bonus.episode_returns, plain.episode_returns + lengths)
+    ref = _numpy_path(monkeypatch, learner, Bonus(m), **kw)
+    np.testing.assert_array_equal(bonus.Q, ref.Q)
 
 
 def test_greedy_ties_are_broken_uniformly():
