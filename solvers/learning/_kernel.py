@@ -361,7 +361,8 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     n_trunc = np.zeros(R, dtype=np.int64)
     pending = np.zeros(R, dtype=bool)
     prog = Progress(method, progress)
-    if progress and not run_control.signatures:
+    # (no .signatures under NUMBA_DISABLE_JIT=1: plain Python, nothing to load)
+    if progress and not getattr(run_control, "signatures", True):
         prog("loading the compiled loop (compiled and cached on first use)", force=True)
     while True:
         short_table = run_control(

@@ -184,3 +184,28 @@ def test_compiled_functions_read_no_global_of_another_module():
         local |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
         loads = {n.id for n in names if isinstance(n.ctx, ast.Load)}
         assert loads - local <= allowed, (f.name, sorted(loads - local - allowed))
+
+
+def test_the_loop_as_plain_python_gives_the_same_numbers(monkeypatch, capsys):
+    """The compiled functions run by the interpreter (as under
+    ``NUMBA_DISABLE_JIT=1``): every index bounds-checked by numpy, the same
+    numbers, and progress on stderr (the first-use note reads ``.signatures``,
+    which a plain function lacks)."""
+    cases = []
+    for case in (3, 6, 8, 9, 14, 15):  # each learner, masks, noise, terminal starts
+        rng = np.random.default_rng(case)
+        m = random_mdp(rng)
+        kw = random_arguments(rng, m) | {"progress": True}
+        cases.append((LEARNERS[case % 4], m, kw, _run(LEARNERS[case % 4], m, True, kw)))
+    for name in ("_tie_pick", "_act", "_first_index", "_row_sum", "_q_error"):
+        monkeypatch.setattr(kernel, name, getattr(kernel, name).py_func)
+    monkeypatch.setattr(kernel, "start_runs", kernel.start_runs.py_func)
+    monkeypatch.setattr(kernel, "run_control", kernel.run_control.py_func)
+    capsys.readouterr()
+    for learner, m, kw, want in cases:
+        got = _run(learner, m, True, kw)
+        for name in FIELDS:
+            x, y = getattr(got, name), getattr(want, name)
+            if x is not None:
+                np.testing.assert_array_equal(x, y, name)
+    assert "done:" in capsys.readouterr().err
