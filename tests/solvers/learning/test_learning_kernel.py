@@ -15,6 +15,7 @@ import ast
 import warnings
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -153,11 +154,13 @@ def test_expected_sarsa_with_more_than_128_actions_runs_the_numpy_loop(monkeypat
         q_learning(m, episodes=3, alpha=0.5, epsilon=0.5, seed=0)
 
 
-def test_compiled_functions_read_no_global_of_another_module():
+def test_compiled_functions_are_safe_to_cache():
     """numba freezes globals into the cached machine code and re-compiles only
     when ``_kernel.py`` itself changes: a constant imported from another
     module (the uniforms' columns of ``_env`` once were) would go stale there,
-    so the compiled functions may read only this file's own names and numpy."""
+    so the compiled functions may read only this file's own names and numpy.
+    And none may call itself, directly or through others: a recursive
+    function once made loading the cache crash."""
     path = Path(kernel.__file__)
     tree = ast.parse(path.read_text(encoding="utf-8"))
     own = set()
@@ -184,6 +187,16 @@ def test_compiled_functions_read_no_global_of_another_module():
         local |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
         loads = {n.id for n in names if isinstance(n.ctx, ast.Load)}
         assert loads - local <= allowed, (f.name, sorted(loads - local - allowed))
+    names = {f.name for f in jitted}
+    calls = nx.DiGraph()
+    calls.add_nodes_from(names)
+    for f in jitted:
+        for n in ast.walk(f):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                if n.func.id in names:
+                    calls.add_edge(f.name, n.func.id)
+    assert calls.number_of_edges() >= 5
+    assert nx.is_directed_acyclic_graph(calls), list(nx.simple_cycles(calls))
 
 
 def test_the_loop_as_plain_python_gives_the_same_numbers(monkeypatch, capsys):
