@@ -173,15 +173,16 @@ def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, cols, s
 @njit(cache=True)
 def run_control(
     method, Q, QB, key, nxt, rew, std, start, last, p0_cdf, terminal, mask, n_avail,
-    all_avail, g, alpha_table, counts, visits, eps_table, max_steps, U, cols, Z, pos, s,
-    a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, pairs, eval_every,
-    pending,
+    all_avail, g, alpha_table, harmonic, counts, visits, eps_table, max_steps, U, cols,
+    Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, pairs,
+    eval_every, pending,
 ):  # fmt: skip
     """Step each run until its uniforms run out, its episodes end, or an eval is due.
 
-    The step size is ``alpha_table[0]`` when ``counts`` is empty, else
-    ``alpha_table[n]`` with ``n`` the pair's visit count after this visit; a
-    run pauses before a count would pass the table (the caller extends it).
+    The step size is ``alpha_table[0]`` when ``counts`` is empty, else, with
+    ``n`` the pair's visit count after this visit, ``alpha_table[0] / n``
+    when ``harmonic`` (``c / n``), or ``alpha_table[n]``; a run pauses
+    before a count would pass the table (the caller extends it).
     Run ``i``'s uniforms for its step ``j`` are ``U[i, j, :]``, the one for
     each use in the column ``cols[...]`` (:data:`COLUMNS`).
     Returns whether some run paused for that.
@@ -202,7 +203,7 @@ def run_control(
         b = a[i]
         eps = eps_table[ep[i]]
         while j < B and ep[i] < episodes and not pending[i]:
-            if by_visits and counts[i, x, b] + 1 >= alpha_table.size:
+            if by_visits and not harmonic and counts[i, x, b] + 1 >= alpha_table.size:
                 short_table = True
                 break
             # s' ~ P(.|s, a): first entry of row s*A + a whose key exceeds row + u
@@ -219,7 +220,8 @@ def run_control(
             visits[i, x, b] += 1
             if by_visits:
                 counts[i, x, b] += 1
-                al = alpha_table[counts[i, x, b]]
+                n = counts[i, x, b]
+                al = alpha_table[0] / n if harmonic else alpha_table[n]
             else:
                 al = alpha_table[0]
             b2 = 0
@@ -299,6 +301,24 @@ def steps_like(sampler: BatchSampler) -> bool:
     )
 
 
+def _grow(alpha_s: Any, table: np.ndarray, size: int) -> np.ndarray:
+    """``alpha_s(n)`` for ``n < size``, extending ``table`` (its first entries).
+
+    Filled in chunks, so that beside the table itself only a chunk's
+    temporaries are held (numpy's pow is elementwise: the same bits however
+    the counts are grouped).
+    """
+    out = np.empty(size)
+    out[: table.size] = table
+    for lo in range(table.size, size, _CHUNK):
+        hi = min(lo + _CHUNK, size)
+        out[lo:hi] = alpha_s(np.arange(lo, hi))
+    return out
+
+
+_CHUNK = 1 << 16
+
+
 def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
                      scorer, eval_every, progress) -> tuple[Any, ...]:  # fmt: skip
     """Run ``method`` on the sampler behind ``W`` for every run; the learners' outputs."""
@@ -314,9 +334,12 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     QB = Q.copy() if double else np.zeros((0, 0, 0))
     by_visits = alpha_s.kind == "visits"
     counts = np.zeros((R, S, A) if by_visits else (0, 0, 0), dtype=np.int64)
-    # alpha(n) from the schedule itself (numpy's pow, to the bit), by count
-    size = ALPHA_TABLE if by_visits else 1
-    alpha_table = np.asarray(alpha_s(np.arange(size)), dtype=float)
+    # alpha = c / n^omega from the schedule itself, by count n: numpy's pow
+    # differs from the compiled one in the last bit; c / n (omega = 1, where
+    # numpy's n ** 1.0 is n) is one division either way and needs no table
+    harmonic = by_visits and alpha_s.omega == 1.0
+    size = ALPHA_TABLE if by_visits and not harmonic else 1
+    alpha_table = _grow(alpha_s, np.zeros(0), size)
     visits = np.zeros((R, S, A), dtype=np.int64)
     eps_table = np.asarray(eps_s(np.arange(episodes + 1)), dtype=np.float64)
     rets = np.zeros((R, episodes))
@@ -368,7 +391,7 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
         short_table = run_control(
             code, Q, QB, T["key"], T["next"], T["reward"], T["std"], T["start"],
             T["last"], T["p0_cdf"], terminal, mask, n_avail, all_avail, float(g),
-            alpha_table, counts, visits, eps_table, int(max_steps),
+            alpha_table, harmonic, counts, visits, eps_table, int(max_steps),
             U, COLUMNS, Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr,
             Q_star, pairs, int(eval_every or 0), pending,
         )  # fmt: skip
@@ -377,9 +400,7 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
             gval[i, ep[i] // eval_every - 1] = scorer.greedy_value(Qi)  # type: ignore[index]
             pending[i] = False
         if short_table:
-            alpha_table = np.asarray(
-                alpha_s(np.arange(2 * alpha_table.size)), dtype=float
-            )
+            alpha_table = _grow(alpha_s, alpha_table, 2 * alpha_table.size)
         todo = ep < episodes
         if not todo.any():
             break

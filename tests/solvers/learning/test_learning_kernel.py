@@ -222,3 +222,36 @@ def test_the_loop_as_plain_python_gives_the_same_numbers(monkeypatch, capsys):
             if x is not None:
                 np.testing.assert_array_equal(x, y, name)
     assert "done:" in capsys.readouterr().err
+
+
+def test_step_size_tables_grow_in_chunks_to_the_same_bits(monkeypatch):
+    monkeypatch.setattr(kernel, "_CHUNK", 3)
+    for alpha in (schedules.polynomial(0.7, 0.9), schedules.polynomial(0.51)):
+        first = kernel._grow(alpha, np.zeros(0), 5)
+        table = kernel._grow(alpha, first, 40)
+        np.testing.assert_array_equal(table, alpha(np.arange(40)))
+        assert table[0] == table[1] == alpha.value  # n = 0 is read as 1
+
+
+def test_one_over_n_step_sizes_need_no_table(monkeypatch):
+    """``c / n`` is one division (numpy's ``n ** 1.0`` is ``n``): no table
+    that grows with the visit counts, the numpy loop's numbers all the same."""
+    sizes = []
+    grow = kernel._grow
+
+    def spy(alpha, table, size):
+        sizes.append(size)
+        return grow(alpha, table, size)
+
+    monkeypatch.setattr(kernel, "_grow", spy)
+    monkeypatch.setattr(kernel, "ALPHA_TABLE", 2)
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0], P[0, :, 1], P[1, :, 1] = 0.99, 0.01, 1.0
+    m = MDP(P, np.array([[1.0, 0.5], [0.0, 0.0]]), 0.9, p0=[1, 0], terminal=[1])
+    kw = {"episodes": 5, "alpha": schedules.visit_count(0.8), "epsilon": 0.3}
+    for learner in LEARNERS:
+        a = _run(learner, m, True, kw | {"seed": 2, "runs": 2})
+        b = _run(learner, m, False, kw | {"seed": 2, "runs": 2})
+        assert a.visits.max() > 100
+        np.testing.assert_array_equal(a.Q, b.Q)
+    assert sizes == [1] * len(LEARNERS)
