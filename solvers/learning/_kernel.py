@@ -354,11 +354,11 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     B = Uniforms.B
     noisy = W.noisy
     K = n_uniforms(method) + (1 if noisy else 0)
-    cols = COLUMNS[: _READS[code]]
-    if cols.max() >= n_uniforms(method):  # the loop has no bounds checks
+    read = COLUMNS[: _READS[code]]
+    if read.max() >= n_uniforms(method):  # the loop has no bounds checks
         msg = (
             f"internal: {method!r} draws {n_uniforms(method)} uniforms a step but "
-            f"the compiled loop reads columns {cols.tolist()}"
+            f"the compiled loop reads columns {read.tolist()}"
         )
         raise AssertionError(msg)
     U = np.empty((R, B, K))
