@@ -140,7 +140,11 @@ class Uniforms:
     more when ``noisy``, turned into the reward noise ``z = Phi^{-1}(u)``), in
     blocks of ``B`` steps as ``gen.random(B * K)``.  Since every draw is a
     uniform from one call sequence, a run's numbers do not depend on the
-    block size nor on how many runs share the batch.
+    block size nor on how many runs share the batch.  ``next(alive)`` draws
+    a new block only for the runs still ``alive`` (the others keep their old,
+    unused rows), so a run's stream after its last episode, e.g. the final
+    tie-breaking draw, does not depend on how long the other runs take
+    either (the compiled loop draws the same way).
     """
 
     B = 512
@@ -155,10 +159,11 @@ class Uniforms:
         self._tmp = np.empty((self.R, self.B, self.K))
         self.zeros = np.zeros(self.R)
 
-    def next(self) -> tuple[FloatArray, FloatArray]:
+    def next(self, alive: BoolArray | None = None) -> tuple[FloatArray, FloatArray]:
         if self.j == self.B:
             for i, g in enumerate(self.gens):
-                g.random((self.B, self.K), out=self._tmp[i])  # contiguous per run
+                if alive is None or alive[i]:
+                    g.random((self.B, self.K), out=self._tmp[i])  # contiguous per run
             np.copyto(self.raw, self._tmp.transpose(1, 0, 2))
             self.j = 0
         u = self.raw[self.j].T  # (K, R) view: u[k] is one uniform per run

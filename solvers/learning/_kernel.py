@@ -31,6 +31,8 @@ import numpy as np
 from numba import njit
 from scipy.special import ndtri
 
+from mdp import BatchSampler
+
 from ._common import Progress, random_argmax
 from ._env import (
     _U_COIN,
@@ -50,6 +52,17 @@ METHODS = {"q-learning": 0, "sarsa": 1, "expected-sarsa": 2, "double-q": 3}
 _QL, _SARSA, _EXPECTED, _DOUBLE = 0, 1, 2, 3
 #: first length of the table of alpha(n) by visit count (doubled as needed)
 ALPHA_TABLE = 1024
+# Which column of a run's uniforms U[i, j, :] serves what is an argument
+# (``cols``), never a global of another module: numba freezes globals into
+# the cached machine code and re-compiles only when *this* file changes, so
+# a new layout in ``_env`` would otherwise be read with the old columns
+# (past the end of ``U`` when ``K`` shrank).  Positions in ``cols``:
+_EXP, _PICK, _TR, _RS, _REXP, _RPICK, _COIN, _TIE = range(8)
+COLUMNS = np.array(
+    [_U_EXP, _U_PICK, _U_TR, _U_RS, _U_REXP, _U_RPICK, _U_COIN, _U_TIE], dtype=np.int64
+)
+#: how many of ``COLUMNS`` (from the first) each method reads
+_READS = {_QL: 4, _SARSA: 6, _EXPECTED: 4, _DOUBLE: 8}
 
 
 @njit(cache=True)
@@ -145,31 +158,38 @@ def _q_error(Q, QB, double, i, Q_star, pairs):
 
 
 @njit(cache=True)
-def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, s, a):
+def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, cols, s, a):
     """``S_0 ~ p0`` and ``A_0`` ε-greedy, from each run's first row of uniforms."""
     S, A = Q.shape[1], Q.shape[2]
+    c_exp, c_pick, c_rs = cols[_EXP], cols[_PICK], cols[_RS]
     for i in range(Q.shape[0]):
-        x = _first_index(p0_cdf, 0, p0_cdf.size, U[i, 0, _U_RS])
+        x = _first_index(p0_cdf, 0, p0_cdf.size, U[i, 0, c_rs])
         x = min(x, S - 1)
         s[i] = x
         a[i] = _act(Q, QB, double, mask, n_avail, all_avail, i, x, A, eps0,
-                    U[i, 0, _U_EXP], U[i, 0, _U_PICK])  # fmt: skip
+                    U[i, 0, c_exp], U[i, 0, c_pick])  # fmt: skip
 
 
 @njit(cache=True)
 def run_control(
     method, Q, QB, key, nxt, rew, std, start, last, p0_cdf, terminal, mask, n_avail,
-    all_avail, g, alpha_table, counts, visits, eps_table, max_steps, U, Z, pos, s, a,
-    ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, pairs, eval_every, pending,
+    all_avail, g, alpha_table, harmonic, counts, visits, eps_table, max_steps, U, cols,
+    Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star, pairs,
+    eval_every, pending,
 ):  # fmt: skip
     """Step each run until its uniforms run out, its episodes end, or an eval is due.
 
-    The step size is ``alpha_table[0]`` when ``counts`` is empty, else
-    ``alpha_table[n]`` with ``n`` the pair's visit count after this visit; a
-    run pauses before a count would pass the table (the caller extends it).
+    The step size is ``alpha_table[0]`` when ``counts`` is empty, else, with
+    ``n`` the pair's visit count after this visit, ``alpha_table[0] / n``
+    when ``harmonic`` (``c / n``), or ``alpha_table[n]``; a run pauses
+    before a count would pass the table (the caller extends it).
+    Run ``i``'s uniforms for its step ``j`` are ``U[i, j, :]``, the one for
+    each use in the column ``cols[...]`` (:data:`COLUMNS`).
     Returns whether some run paused for that.
     """
     short_table = False
+    c_exp, c_pick, c_tr, c_rs = cols[_EXP], cols[_PICK], cols[_TR], cols[_RS]
+    c_rexp, c_rpick, c_coin, c_tie = cols[_REXP], cols[_RPICK], cols[_COIN], cols[_TIE]
     R, B = U.shape[0], U.shape[1]
     S, A = Q.shape[1], Q.shape[2]
     episodes = rets.shape[1]
@@ -183,12 +203,12 @@ def run_control(
         b = a[i]
         eps = eps_table[ep[i]]
         while j < B and ep[i] < episodes and not pending[i]:
-            if by_visits and counts[i, x, b] + 1 >= alpha_table.size:
+            if by_visits and not harmonic and counts[i, x, b] + 1 >= alpha_table.size:
                 short_table = True
                 break
             # s' ~ P(.|s, a): first entry of row s*A + a whose key exceeds row + u
             row = x * A + b
-            k = _first_index(key, start[row], last[row], row + U[i, j, _U_TR])
+            k = _first_index(key, start[row], last[row], row + U[i, j, c_tr])
             x2 = nxt[k]
             r = rew[k]
             if noisy:
@@ -200,7 +220,8 @@ def run_control(
             visits[i, x, b] += 1
             if by_visits:
                 counts[i, x, b] += 1
-                al = alpha_table[counts[i, x, b]]
+                n = counts[i, x, b]
+                al = alpha_table[0] / n if harmonic else alpha_table[n]
             else:
                 al = alpha_table[0]
             b2 = 0
@@ -208,14 +229,14 @@ def run_control(
             if method == _SARSA:
                 # A' ~ eps-greedy(Q(S', .)), chosen before the update
                 b2 = _act(Q, QB, False, mask, n_avail, all_avail, i, x2, A, eps,
-                          U[i, j, _U_EXP], U[i, j, _U_PICK])  # fmt: skip
+                          U[i, j, c_exp], U[i, j, c_pick])  # fmt: skip
                 v = 0.0 if term else Q[i, x2, b2]
             elif method == _DOUBLE:
-                if U[i, j, _U_COIN] < 0.5:  # update Q_A, valued by Q_B
-                    star = _tie_pick(Q, Q, False, i, x2, A, U[i, j, _U_TIE])
+                if U[i, j, c_coin] < 0.5:  # update Q_A, valued by Q_B
+                    star = _tie_pick(Q, Q, False, i, x2, A, U[i, j, c_tie])
                     v = 0.0 if term else QB[i, x2, star]
                 else:  # update Q_B, valued by Q_A
-                    star = _tie_pick(QB, QB, False, i, x2, A, U[i, j, _U_TIE])
+                    star = _tie_pick(QB, QB, False, i, x2, A, U[i, j, c_tie])
                     v = 0.0 if term else Q[i, x2, star]
                     table = QB
             else:
@@ -247,22 +268,55 @@ def run_control(
                 if eval_every > 0 and (e + 1) % eval_every == 0:
                     pending[i] = True
                 eps = eps_table[e + 1]
-                x2 = min(_first_index(p0_cdf, 0, p0_cdf.size, U[i, j, _U_RS]), S - 1)
+                x2 = min(_first_index(p0_cdf, 0, p0_cdf.size, U[i, j, c_rs]), S - 1)
                 if method == _SARSA:  # A' at S' was drawn before; draw A_0 afresh
                     b2 = _act(Q, QB, False, mask, n_avail, all_avail, i, x2, A, eps,
-                              U[i, j, _U_REXP], U[i, j, _U_RPICK])  # fmt: skip
+                              U[i, j, c_rexp], U[i, j, c_rpick])  # fmt: skip
                 ep_ret[i] = 0.0
                 ep_len[i] = 0
             if method != _SARSA:
                 # A' ~ eps-greedy at S' (or at the new S_0), after the update
                 b2 = _act(Q, QB, double, mask, n_avail, all_avail, i, x2, A, eps,
-                          U[i, j, _U_EXP], U[i, j, _U_PICK])  # fmt: skip
+                          U[i, j, c_exp], U[i, j, c_pick])  # fmt: skip
             x, b = x2, b2
             j += 1
         s[i] = x
         a[i] = b
         pos[i] = j
     return short_table
+
+
+def steps_like(sampler: BatchSampler) -> bool:
+    """Whether the compiled loop steps as ``sampler`` does.
+
+    The loop reads :meth:`~mdp.BatchSampler.tables` and repeats
+    ``reset_uniform`` / ``step_uniform`` itself, so a subclass that overrides
+    any of the three (to wrap, check or change the dynamics) would be
+    bypassed: it runs the numpy loop, which calls its methods.
+    """
+    cls = type(sampler)
+    return all(
+        getattr(cls, name) is getattr(BatchSampler, name)
+        for name in ("reset_uniform", "step_uniform", "tables")
+    )
+
+
+def _grow(alpha_s: Any, table: np.ndarray, size: int) -> np.ndarray:
+    """``alpha_s(n)`` for ``n < size``, extending ``table`` (its first entries).
+
+    Filled in chunks, so that beside the table itself only a chunk's
+    temporaries are held (numpy's pow is elementwise: the same bits however
+    the counts are grouped).
+    """
+    out = np.empty(size)
+    out[: table.size] = table
+    for lo in range(table.size, size, _CHUNK):
+        hi = min(lo + _CHUNK, size)
+        out[lo:hi] = alpha_s(np.arange(lo, hi))
+    return out
+
+
+_CHUNK = 1 << 16
 
 
 def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
@@ -280,9 +334,12 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     QB = Q.copy() if double else np.zeros((0, 0, 0))
     by_visits = alpha_s.kind == "visits"
     counts = np.zeros((R, S, A) if by_visits else (0, 0, 0), dtype=np.int64)
-    # alpha(n) from the schedule itself (numpy's pow, to the bit), by count
-    size = ALPHA_TABLE if by_visits else 1
-    alpha_table = np.asarray(alpha_s(np.arange(size)), dtype=float)
+    # alpha = c / n^omega from the schedule itself, by count n: numpy's pow
+    # differs from the compiled one in the last bit; c / n (omega = 1, where
+    # numpy's n ** 1.0 is n) is one division either way and needs no table
+    harmonic = by_visits and alpha_s.omega == 1.0
+    size = ALPHA_TABLE if by_visits and not harmonic else 1
+    alpha_table = _grow(alpha_s, np.zeros(0), size)
     visits = np.zeros((R, S, A), dtype=np.int64)
     eps_table = np.asarray(eps_s(np.arange(episodes + 1)), dtype=np.float64)
     rets = np.zeros((R, episodes))
@@ -297,6 +354,13 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     B = Uniforms.B
     noisy = W.noisy
     K = n_uniforms(method) + (1 if noisy else 0)
+    read = COLUMNS[: _READS[code]]
+    if read.max() >= n_uniforms(method):  # the loop has no bounds checks
+        msg = (
+            f"internal: {method!r} draws {n_uniforms(method)} uniforms a step but "
+            f"the compiled loop reads columns {read.tolist()}"
+        )
+        raise AssertionError(msg)
     U = np.empty((R, B, K))
     Z = np.zeros((R, B) if noisy else (R, 0))
 
@@ -312,7 +376,7 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     n_avail = mask.sum(axis=1).astype(np.int64)
     all_avail = bool(mask.all())
     start_runs(Q, QB, double, T["p0_cdf"], mask, n_avail, all_avail,
-               float(eps_table[0]), U, s, a)  # fmt: skip
+               float(eps_table[0]), U, COLUMNS, s, a)  # fmt: skip
     pos = np.ones(R, dtype=np.int64)
     ep = np.zeros(R, dtype=np.int64)
     ep_ret = np.zeros(R)
@@ -320,24 +384,23 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
     n_trunc = np.zeros(R, dtype=np.int64)
     pending = np.zeros(R, dtype=bool)
     prog = Progress(method, progress)
-    if progress and not run_control.signatures:
+    # (no .signatures under NUMBA_DISABLE_JIT=1: plain Python, nothing to load)
+    if progress and not getattr(run_control, "signatures", True):
         prog("loading the compiled loop (compiled and cached on first use)", force=True)
     while True:
         short_table = run_control(
             code, Q, QB, T["key"], T["next"], T["reward"], T["std"], T["start"],
             T["last"], T["p0_cdf"], terminal, mask, n_avail, all_avail, float(g),
-            alpha_table, counts, visits, eps_table, int(max_steps),
-            U, Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr, Q_star,
-            pairs, int(eval_every or 0), pending,
+            alpha_table, harmonic, counts, visits, eps_table, int(max_steps),
+            U, COLUMNS, Z, pos, s, a, ep, ep_ret, ep_len, n_trunc, rets, lens, qerr,
+            Q_star, pairs, int(eval_every or 0), pending,
         )  # fmt: skip
         for i in np.flatnonzero(pending).tolist():
             Qi = Q[i] if not double else 0.5 * (Q[i] + QB[i])
             gval[i, ep[i] // eval_every - 1] = scorer.greedy_value(Qi)  # type: ignore[index]
             pending[i] = False
         if short_table:
-            alpha_table = np.asarray(
-                alpha_s(np.arange(2 * alpha_table.size)), dtype=float
-            )
+            alpha_table = _grow(alpha_s, alpha_table, 2 * alpha_table.size)
         todo = ep < episodes
         if not todo.any():
             break

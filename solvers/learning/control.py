@@ -9,8 +9,9 @@ its own table ``Q [S, A]`` and its own random stream spawned from ``seed``
 ``runs=k``).  A walker whose episode ends is reset at once.  On an MDP the
 one-step learners run a compiled loop over the sampler's tables
 (:mod:`solvers.learning._kernel`, numba); otherwise (a Gymnasium env,
-n-step SARSA) all runs step in lockstep, numpy over runs, and a run that has
-finished its ``episodes`` idles until all have.  Both loops draw the same
+n-step SARSA, a BatchSampler subclass with its own step) all runs step in
+lockstep, numpy over runs, and a run that has finished its ``episodes``
+idles, drawing nothing more, until all have.  Both loops draw the same
 uniforms and give the same numbers.
 
 Behaviour is ε-greedy in :math:`Q` (in :math:`Q_A + Q_B` for double Q):
@@ -68,7 +69,7 @@ from ._env import (
     n_uniforms,
     walkers,
 )
-from ._kernel import compiled_control
+from ._kernel import compiled_control, steps_like
 from ._result import LearningResult
 from .schedules import as_alpha, as_epsilon
 
@@ -366,6 +367,7 @@ def _control(
     if (
         _COMPILED
         and isinstance(W, SamplerWalkers)
+        and steps_like(W.sampler)  # not a subclass with its own step
         and n == 1
         and (method != "expected-sarsa" or A <= 128)  # the kernel's row mean
     ):
@@ -491,7 +493,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
     rSA = rS * A
     longest = 0  # an upper bound on max(ep_len): truncation is checked near it
     while True:
-        u, z = U.next()
+        u, z = U.next(alive)  # finished runs draw no more blocks
         s2, r, term, trunc_env = W.step(s, a, u[_U_TR], z, alive)
         ep_len += 1
         ep_ret += r
