@@ -28,11 +28,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
 from scipy.special import ndtri
 
 from mdp import BatchSampler
 
+from .._jit import jit
 from ._common import Progress, random_argmax
 from ._env import (
     _U_COIN,
@@ -65,7 +65,7 @@ COLUMNS = np.array(
 _READS = {_QL: 4, _SARSA: 6, _EXPECTED: 4, _DOUBLE: 8}
 
 
-@njit(cache=True)
+@jit
 def _tie_pick(T, T2, two, i, x, A, u):
     """The ``floor(u * n)``-th of the ``n`` maximisers of ``T[i, x] (+ T2[i, x])``."""
     best = -np.inf
@@ -88,7 +88,7 @@ def _tie_pick(T, T2, two, i, x, A, u):
     return 0
 
 
-@njit(cache=True)
+@jit
 def _act(Q, QB, double, mask, n_avail, all_avail, i, x, A, eps, ue, up):
     """ε-greedy at ``x``: an available action uniformly, else a tie-uniform maximiser."""
     if ue < eps:
@@ -104,7 +104,7 @@ def _act(Q, QB, double, mask, n_avail, all_avail, i, x, A, eps, ue, up):
     return _tie_pick(Q, QB, double, i, x, A, up)
 
 
-@njit(cache=True)
+@jit
 def _first_index(c, lo, hi, x):
     """First ``k`` in ``lo .. hi - 1`` with ``c[k] > x``, else ``hi``."""
     while lo < hi:
@@ -116,7 +116,7 @@ def _first_index(c, lo, hi, x):
     return lo
 
 
-@njit(cache=True)
+@jit
 def _row_sum(Q, i, x, mask, masked, lo, n):
     """``sum_c Q[i, x, lo + c]`` (0 for unavailable ``c`` when ``masked``) for
     ``n <= 128``, in numpy's pairwise order (``numpy.mean``'s to the bit)."""
@@ -142,7 +142,7 @@ def _row_sum(Q, i, x, mask, masked, lo, n):
     return res
 
 
-@njit(cache=True)
+@jit
 def _q_error(Q, QB, double, i, Q_star, pairs):
     """``max |Q_i - Q*|`` over ``pairs`` (``Q = (Q_A + Q_B) / 2`` for double Q)."""
     S, A = Q_star.shape
@@ -157,7 +157,7 @@ def _q_error(Q, QB, double, i, Q_star, pairs):
     return out
 
 
-@njit(cache=True)
+@jit
 def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, cols, s, a):
     """``S_0 ~ p0`` and ``A_0`` ε-greedy, from each run's first row of uniforms."""
     S, A = Q.shape[1], Q.shape[2]
@@ -170,7 +170,7 @@ def start_runs(Q, QB, double, p0_cdf, mask, n_avail, all_avail, eps0, U, cols, s
                     U[i, 0, c_exp], U[i, 0, c_pick])  # fmt: skip
 
 
-@njit(cache=True)
+@jit
 def run_control(
     method, Q, QB, key, nxt, rew, std, start, last, p0_cdf, terminal, mask, n_avail,
     all_avail, g, alpha_table, harmonic, counts, visits, eps_table, max_steps, U, cols,

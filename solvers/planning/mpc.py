@@ -383,9 +383,9 @@ def _max_argmax(q_as: FloatArray, arg: IntArray) -> FloatArray:
     """
     global _COMPILED_MAX_ARGMAX
     if _COMPILED_MAX_ARGMAX is None:
-        from numba import njit
+        from .._jit import jit
 
-        _COMPILED_MAX_ARGMAX = njit(cache=True)(_max_argmax_loop)
+        _COMPILED_MAX_ARGMAX = jit(_max_argmax_loop)
     best = np.empty(q_as.shape[1])
     _COMPILED_MAX_ARGMAX(q_as, arg, best)
     return best

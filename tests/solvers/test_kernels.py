@@ -99,3 +99,18 @@ def test_value_iteration_callback_sees_every_sweep_and_max_iter_keeps_a_bound():
         short = value_iteration(m, tol=1e-12, max_iter=3)
     assert not short.converged and np.isfinite(short.error_bound)
     assert np.abs(short.V - ref).max() <= short.error_bound + 1e-12
+
+
+def test_jit_falls_back_to_no_disk_cache_where_numba_has_no_cache_place():
+    """numba's cache=True raises at decoration when it finds nowhere to write
+    (here: a function without a source file); solvers._jit.jit compiles it
+    anyway, so a read-only install still imports."""
+    from numba import njit
+
+    from solvers._jit import jit
+
+    ns: dict = {}
+    exec(compile("def f(x):\n    return 2 * x\n", "<no file>", "exec"), ns)
+    with pytest.raises(RuntimeError, match="cannot cache"):
+        njit(cache=True)(ns["f"])
+    assert jit(ns["f"])(21) == 42
