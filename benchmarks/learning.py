@@ -226,7 +226,11 @@ def main() -> None:
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for wname, method, impl, runs, steps, dt, peak, best in rows:
         rate = steps / dt
-        ratio = f"{rate / best:.0f}x" if best else "-"
+        ratio = (
+            (f"{rate / best:.0f}x" if rate >= 10 * best else f"{rate / best:.2g}x")
+            if best
+            else "-"
+        )
         mem = f"{peak / 2**20:.1f}" if peak is not None else "-"
         print(
             f"| {wname} | {method} | {impl} | {runs} | {steps:,} | {dt:.2f} | {rate:,.0f} | {ratio} | {mem} |"
