@@ -30,7 +30,8 @@ Peers, timed in the same process on the same worlds where they import:
 Steps/s is environment steps over wall time; "vs best peer" divides by the
 fastest peer on the same world and method.  Memory: mdpkit holds
 ``runs x S x A`` floats for Q plus as many ints for the visit counts, a block
-of ``runs x 512 x K`` uniforms (K = 4..8 per step) and O(runs) per-walker
+of ``4096 x K`` uniforms (K = 4..8 per step; the numpy path holds
+``runs x 512 x K``) and O(runs) per-walker
 state, nothing per episode except the per-episode return/length/error
 arrays of the result (tracemalloc peak, in a separate shorter run).
 """

@@ -24,6 +24,7 @@ import solvers.learning.control as control
 from mdp import MDP, BatchSampler
 from solvers import double_q_learning, expected_sarsa, q_learning, sarsa
 from solvers.learning import schedules
+from worlds import make
 
 LEARNERS = [q_learning, sarsa, expected_sarsa, double_q_learning]
 FIELDS = (
@@ -257,3 +258,21 @@ def test_one_over_n_step_sizes_need_no_table(monkeypatch):
         assert a.visits.max() > 100
         np.testing.assert_array_equal(a.Q, b.Q)
     assert sizes == [1] * len(LEARNERS)
+
+
+@pytest.mark.parametrize("block", [512, 1536])
+def test_block_size_does_not_change_the_numbers(monkeypatch, block):
+    """Runs refill BLOCK rows at a time and re-align their generator with
+    512-row blocks at the end: with blocks that runs cross many times, every
+    field (the final tie-broken policy too) is still the numpy path's."""
+    m = make("cliff-walking").mdp  # unvisited states keep tied Q: ties to break
+    kw = {"episodes": 120, "alpha": 0.5, "epsilon": 0.1, "runs": 3, "seed": 7}
+    for learner in LEARNERS:
+        ref = _run(learner, m, False, kw)
+        monkeypatch.setattr(kernel, "BLOCK", block)
+        got = _run(learner, m, True, kw)
+        monkeypatch.undo()
+        assert got.steps.min() > 2 * block  # several refills per run
+        assert (got.Q == got.Q.max(axis=2, keepdims=True)).sum(axis=2).max() > 1
+        for name in ("Q", "policy", "episode_returns", "visits"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
