@@ -133,10 +133,7 @@ def random_argmax(q_rows: FloatArray, u: FloatArray) -> IntArray:
     return _kth_true(q_rows == best[:, None], u)
 
 
-def greedy_matrix(Q: FloatArray) -> FloatArray:
-    """The greedy policy of ``Q [S, A]`` as ``pi [S, A]``, uniform over tied maximisers."""
-    ismax = Q == Q.max(axis=1, keepdims=True)
-    return ismax / ismax.sum(axis=1, keepdims=True)
+_MEMO_BYTES = 1 << 26  # at most 64 MB of remembered greedy patterns
 
 
 class Scorer:
@@ -161,6 +158,7 @@ class Scorer:
         reach[reachable_states(m)] = True
         self.pairs = self.mask & reach[:, None]
         self.J_star = float(m.p0 @ self.V_star)
+        self._values: dict[bytes, float] = {}  # greedy pattern -> J(pi)
         self._proper = None
         if m.gamma == 1.0:
             from mdp.episodic import proper_policy
@@ -176,9 +174,23 @@ class Scorer:
         return d.max(axis=1)
 
     def greedy_value(self, Q: FloatArray) -> float:
-        """``J(pi) = p0 . V^pi`` of the tie-uniform greedy policy of ``Q [S, A]``."""
+        """``J(pi) = p0 . V^pi`` of the tie-uniform greedy policy of ``Q [S, A]``.
+
+        The greedy policy is determined by which pairs attain their row's
+        maximum, so values are remembered by that pattern: many runs (and
+        evaluations) share a policy, and each costs a linear solve.
+        """
         q = np.where(self.mask, Q, -np.inf)
-        pi = greedy_matrix(q)
+        ismax = q == q.max(axis=1, keepdims=True)
+        key = np.packbits(ismax).tobytes()
+        hit = self._values.get(key)
+        if hit is None:
+            hit = self._greedy_value(ismax / ismax.sum(axis=1, keepdims=True))
+            if len(self._values) * len(key) < _MEMO_BYTES:
+                self._values[key] = hit
+        return hit
+
+    def _greedy_value(self, pi: FloatArray) -> float:
         if self._proper is not None:
             # states the start cannot reach under pi do not change p0 . V^pi;
             # give them a proper policy so that gamma = 1 evaluation is defined

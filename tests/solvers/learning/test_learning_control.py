@@ -393,3 +393,14 @@ def test_tie_breaking_picks_the_kth_maximiser():
             ties = [j for j, v in enumerate(row) if v == max(row)]
             want.append(ties[int(x * len(ties))])
         np.testing.assert_array_equal(random_argmax(q, u), want)
+
+
+def test_greedy_values_remembered_by_pattern_are_the_solved_ones(monkeypatch, cliff):
+    import solvers.learning._common as common
+
+    kw = {"episodes": 100, "alpha": 0.5, "epsilon": 0.1, "runs": 6, "seed": 2}
+    a = q_learning(cliff, eval_every=10, **kw)
+    monkeypatch.setattr(common, "_MEMO_BYTES", 0)  # nothing remembered
+    b = q_learning(cliff, eval_every=10, **kw)
+    np.testing.assert_array_equal(a.greedy_value, b.greedy_value)
+    assert np.isfinite(a.greedy_value[:, -1]).all()
