@@ -24,7 +24,8 @@ blocking and shortcut mazes of ``worlds``), or ``changes=[(step, mdp),
 ...]``.  The *environment* switches to the next MDP after that many real
 steps of the run (counted over all episodes); the agent's model is not told
 and only learns the change from experience.  ``q_error`` is measured against
-``Q*`` of the MDP in force.
+``Q*`` of the MDP in force, over the pairs the learner can reach: from the
+starts in phase 0, then from anywhere the previous phases reach.
 
 Many runs are learned in one call (``runs=k``): every array carries a
 leading runs axis; each run is a plain-Python loop over flat lists (``n``
@@ -215,16 +216,17 @@ def dyna_q(
         Q_stars = [policy_iteration(m).Q for m in mdps]
         mask = m0.action_mask
         p0 = m0.p0
-        # q_error measures the available pairs of states the starts reach (in
-        # any phase): a learner never visits the others
-        s0 = (
-            np.flatnonzero(p0 > 0)
-            if start is None
-            else [check_state(start, m0.n_states, "start")]
-        )
-        reach = np.zeros(m0.n_states, dtype=bool)
+        # q_error measures the available pairs of states the learner can
+        # occupy, phase after phase: a switch may find it anywhere phase k - 1
+        # reaches, and phase k carries it on from there (episodes restart at
+        # the starts, which every set holds); it never visits the others
+        reach = p0 > 0
+        if start is not None:
+            reach = np.eye(m0.n_states, dtype=bool)[
+                check_state(start, m0.n_states, "start")
+            ]
         for mm in mdps:
-            reach[reachable_states(mm, s0)] = True
+            reach = np.isin(np.arange(m0.n_states), reachable_states(mm, reach))
         pairs = mask & reach[:, None]
     cfg = (E, n_plan, a_, eps, k_, g, T_ep, T_all, Q0_, start, p0, switches)
     out = [
