@@ -117,7 +117,9 @@ def dyna_q(
         Independent runs learned at once (a leading axis on every result).
     seed : None, int, SeedSequence or Generator
     Q0 : float
-        Initial ``Q`` (0 on terminal states always).
+        Initial ``Q`` (0 on terminal states always; for a Gymnasium env, whose
+        terminal states are not known in advance, on the states an episode
+        was seen to end in).
     max_steps : int
         An episode longer than this is cut (counted in ``truncated``, as are
         episodes a Gymnasium env truncates itself).
@@ -169,6 +171,15 @@ def dyna_q(
     ((4, 47, 4), (4, 3))
     >>> bool(res.episode_lengths[:, 2].mean() < 40)
     True
+
+    A Gymnasium env (no ``Q*`` to measure against, so no ``q_error``):
+
+    >>> import gymnasium
+    >>> env = gymnasium.make("FrozenLake-v1", is_slippery=False)
+    >>> res = dyna_q(env, episodes=150, planning_steps=20, alpha=0.5,
+    ...              epsilon=0.2, gamma=0.95, seed=0)
+    >>> res.Q.shape, res.q_error, float(res.episode_returns[-20:].mean()) > 0.5
+    ((16, 4), None, True)
     """
     t0 = time.perf_counter()
     gym = is_gymnasium_env(env) and not isinstance(env, MDP)
@@ -378,6 +389,8 @@ def _run_one(envs, Q_stars, mask, pairs, cfg, rng):
         model_s[row] = s2
         model_r[row] = r
         model_done[row] = done
+        if gym and done and Q[s2 * A] != 0.0:  # a terminal state: its Q is 0
+            Q[s2 * A : s2 * A + A] = [0.0] * A
         t += 1
         last[row] = t
         # 4. planning: n simulated updates from remembered pairs

@@ -203,6 +203,15 @@ def estimate_model(
     >>> est = estimate_model(m, samples_per_pair=1000, seed=0)
     >>> bool(abs(est.mdp.P - m.P).max() < 0.06), int(est.counts.max())
     (True, 1000)
+
+    From a random walk in Gymnasium's FrozenLake: the holes and the goal,
+    where episodes terminated, are terminal in the model.
+
+    >>> import gymnasium
+    >>> est = estimate_model(gymnasium.make("FrozenLake-v1"), steps=5000,
+    ...                      gamma=0.95, seed=0)
+    >>> est.samples, est.mdp.terminal.nonzero()[0].tolist()
+    (5000, [5, 7, 11, 12, 15])
     """
     if unvisited not in ("self-loop", "optimistic"):
         msg = f"`unvisited` must be 'self-loop' or 'optimistic'; got {unvisited!r}."
@@ -216,10 +225,10 @@ def estimate_model(
         mask = m.action_mask if action_mask is None else action_mask
         names = {"state_names": m.state_names, "action_names": m.action_names}
     else:
+        # every argument is checked before a Gymnasium walk of `steps` steps
         gym = is_gymnasium_env(data)
         if gym:
             S_env, A_env = discrete_sizes(data)
-            d = _walk(data, A_env, check_int(steps, "steps"), as_generator(seed))
         else:
             d = _as_transitions(data)
         if gamma is None:
@@ -238,6 +247,7 @@ def estimate_model(
                     )
                     raise MDPError(msg)
             S, A = S_env, A_env
+            d = _walk(data, A, check_int(steps, "steps"), as_generator(seed))
         else:
             S = _size(n_states, "n_states", d["s"], d["s_next"])
             A = _size(n_actions, "n_actions", d["a"])

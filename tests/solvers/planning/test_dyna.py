@@ -177,3 +177,15 @@ def test_q_error_covers_states_only_a_switch_reaches():
     res = dyna_q(m0, changes=[(1, m1)], seed=0, **kw)
     assert res.episode_lengths.tolist() == [3, 1, 1]  # 2 was visited once
     np.testing.assert_array_equal(res.q_error, [100.0, 100.0, 100.0])
+
+
+def test_gymnasium_terminal_states_keep_q_zero():
+    """Q0 is for live pairs; the states a Gymnasium episode ended in (holes,
+    goal) have Q = 0, as an MDP's terminal states do."""
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("FrozenLake-v1")
+    # 200 episodes: every hole and the goal were entered (at 40, two were not)
+    kw = {"episodes": 200, "planning_steps": 2, "alpha": 0.5, "epsilon": 0.3}
+    res = dyna_q(env, Q0=1.0, seed=0, **kw)
+    term = MDP.from_gymnasium(env, gamma=1.0).terminal
+    assert (res.Q[term] == 0.0).all() and (res.Q[~term] != 0.0).any()
