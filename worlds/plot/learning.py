@@ -228,8 +228,12 @@ def error_curves(
         c = np.asarray(curve, dtype=np.float64)
         ax.plot(np.arange(1, c.size + 1), c, ls="--", lw=1.4,
                 color=str(0.1 + 0.25 * (i % 3)), label=label, gid=GID_EXACT)  # fmt: skip
-    if used == "regret":
-        # a regret of exactly 0 (an optimal greedy policy) has no log
+    positive = any(
+        np.any(np.asarray(ln.get_ydata(), dtype=float) > 0) for ln in ax.lines
+    )
+    if used == "regret" or not positive:
+        # a regret of exactly 0 (an optimal greedy policy) has no log, nor
+        # an error that is 0 throughout (V^pi = 0 and nothing learned)
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.set_ylim(bottom=0)
     else:
@@ -335,25 +339,33 @@ def visit_map(
 
 
 def _value_panel(world: Any, results: Mapping[str, Any], ax: Axes) -> None:
-    """The final estimates ``V`` (mean over runs, 95 % band) against ``V^pi``
-    at every non-terminal state."""
+    """The final estimates ``V`` (mean over runs, 95 % band; error bars on a
+    grid, whose states are not a line) against ``V^pi`` at every
+    non-terminal state."""
+    from ..grid import is_grid_world
+
     m = getattr(world, "mdp", world)
     live = ~np.asarray(m.terminal, dtype=bool)
+    ls = "none" if is_grid_world(world) else "-"  # a line joins a chain's states
     x = np.arange(int(live.sum()))
     V_pi = None
     for label, res in results.items():
         V = _as_runs(res.V)[:, live]
         mean = V.mean(axis=0)
-        (line,) = ax.plot(x, mean, marker="o", lw=1.4, label=label, gid=GID_MEAN)
+        (line,) = ax.plot(x, mean, marker="o", ls=ls, lw=1.4, label=label, gid=GID_MEAN)
         if V.shape[0] > 1:
             se = V.std(axis=0, ddof=1) / np.sqrt(V.shape[0])
-            ax.fill_between(x, mean - 1.96 * se, mean + 1.96 * se, alpha=0.25,
-                            lw=0, color=line.get_color(), gid=GID_BAND)  # fmt: skip
+            if ls == "none":  # separate states: error bars, not a band
+                ax.errorbar(x, mean, yerr=1.96 * se, fmt="none", capsize=3,
+                            color=line.get_color(), gid=GID_BAND)  # fmt: skip
+            else:
+                ax.fill_between(x, mean - 1.96 * se, mean + 1.96 * se, alpha=0.25,
+                                lw=0, color=line.get_color(), gid=GID_BAND)  # fmt: skip
         if V_pi is None and getattr(res, "V_pi", None) is not None:
             V_pi = np.asarray(res.V_pi)[live]
     if V_pi is not None:
-        ax.plot(x, V_pi, ls="--", color="black", marker="x", label="V^pi (exact)",
-                gid=GID_EXACT)  # fmt: skip
+        ax.plot(x, V_pi, ls="--" if ls == "-" else "none", color="black",
+                marker="x", ms=8, label="V^pi (exact)", gid=GID_EXACT)  # fmt: skip
     names = getattr(m, "state_names", None)
     if names is not None and x.size <= 30:
         ax.set_xticks(x, [str(n) for n, ok in zip(names, live, strict=True) if ok])

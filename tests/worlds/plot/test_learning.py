@@ -187,3 +187,26 @@ def test_visit_colour_bar_labels_a_narrow_range(subplots):
     labels += [t.get_text() for t in cax.get_yticklabels()]
     shown = {x for x in labels if x}
     assert {"500", "1.0k", "2.0k"} <= shown
+
+
+def test_prediction_on_a_grid_draws_points_not_a_line():
+    w = make("frozenlake-4x4")
+    res = td_evaluation(w.mdp, [2] * 16, episodes=20, alpha=0.1, runs=3, seed=0)
+    fig = learning_figure(w, {"TD(0)": res})
+    ax = fig.axes[0]
+    (mean,) = [ln for ln in ax.lines if ln.get_gid() == GID_MEAN]
+    assert mean.get_linestyle() == "None" and len(ax.collections) == 1  # error bars
+    assert len(mean.get_xdata()) == 11  # the live states (5 terminal)
+    plt.close(fig)
+
+
+def test_an_error_that_is_zero_throughout_needs_no_log(subplots):
+    """Always 'left' on FrozenLake never reaches the goal: V^pi = 0 = V_k, and
+    the log axis warned 'Data has no positive values' (an error under
+    filterwarnings=error); such an axis is symlog from 0."""
+    _, ax = subplots
+    m = make("frozenlake-4x4").mdp
+    res = td_evaluation(m, [0] * 16, episodes=5, alpha=0.1, runs=2, seed=0)
+    assert not res.rms_error.any()
+    error_curves({"x": res}, ax=ax)
+    assert ax.get_yscale() == "symlog" and ax.get_ylim()[0] == 0
