@@ -247,6 +247,7 @@ def estimate_model(
                     )
                     raise MDPError(msg)
             S, A = S_env, A_env
+            _check_optimistic(unvisited, g)
             d = _walk(data, A, check_int(steps, "steps"), as_generator(seed))
         else:
             S = _size(n_states, "n_states", d["s"], d["s_next"])
@@ -261,6 +262,7 @@ def estimate_model(
             term |= t
         else:
             term[t.astype(np.intp)] = True
+    _check_optimistic(unvisited, g)
     term[d["s_next"][d["terminated"]]] = True
     mask = np.ones((S, A), dtype=bool) if mask is None else np.asarray(mask, bool)
 
@@ -280,12 +282,6 @@ def estimate_model(
     empty = pair_ok & (counts == 0)
     fill_r = 0.0
     if unvisited == "optimistic":
-        if g >= 1.0:
-            msg = (
-                "`unvisited='optimistic'` needs gamma < 1 (an optimistic self-loop "
-                "is worth r_max / (1 - gamma)); use 'self-loop' at gamma = 1."
-            )
-            raise MDPError(msg)
         if r_max is not None:
             fill_r = check_real(r_max, "r_max")
         elif d["r"].size:
@@ -334,6 +330,15 @@ def _walk(
         s[t], r[t], s2[t], term[t] = obs, float(rew), int(nxt), bool(terminated)
         obs = int(env.reset()[0]) if terminated or truncated else int(nxt)
     return {"s": s, "a": a.astype(np.intp), "r": r, "s_next": s2, "terminated": term}
+
+
+def _check_optimistic(unvisited: str, g: float) -> None:
+    if unvisited == "optimistic" and g >= 1.0:
+        msg = (
+            "`unvisited='optimistic'` needs gamma < 1 (an optimistic self-loop "
+            "is worth r_max / (1 - gamma)); use 'self-loop' at gamma = 1."
+        )
+        raise MDPError(msg)
 
 
 def _indices(x: Any, key: str) -> np.ndarray:

@@ -214,6 +214,8 @@ def test_gymnasium_env_arguments_are_checked_before_the_walk():
         estimate_model(env, steps=5000)
     with pytest.raises(MDPError, match="`n_actions` = 3 but"):
         estimate_model(env, steps=5000, gamma=0.9, n_actions=3)
+    with pytest.raises(MDPError, match="needs gamma < 1"):
+        estimate_model(env, steps=5000, gamma=1.0, unvisited="optimistic")
     assert Counting.calls == 0
     assert estimate_model(env, steps=7, gamma=0.9, seed=0).samples == 7
     assert Counting.calls == 7
