@@ -134,6 +134,9 @@ def random_argmax(q_rows: FloatArray, u: FloatArray) -> IntArray:
 
 
 _MEMO_BYTES = 1 << 26  # at most 64 MB of remembered greedy patterns
+#: bytes a remembered value costs beside its key: the bytes object's header
+#: (33), the float (24) and its dict slot (about 40), rounded up
+_MEMO_ENTRY = 112
 
 
 class Scorer:
@@ -186,7 +189,7 @@ class Scorer:
         hit = self._values.get(key)
         if hit is None:
             hit = self._greedy_value(ismax / ismax.sum(axis=1, keepdims=True))
-            if len(self._values) * len(key) < _MEMO_BYTES:
+            if (len(self._values) + 1) * (len(key) + _MEMO_ENTRY) <= _MEMO_BYTES:
                 self._values[key] = hit
         return hit
 

@@ -24,7 +24,8 @@ blocking and shortcut mazes of ``worlds``), or ``changes=[(step, mdp),
 ...]``.  The *environment* switches to the next MDP after that many real
 steps of the run (counted over all episodes); the agent's model is not told
 and only learns the change from experience.  ``q_error`` is measured against
-``Q*`` of the MDP in force.
+``Q*`` of the MDP in force, over the pairs the learner can reach: from the
+starts in phase 0, then from anywhere the previous phases reach.
 
 Many runs are learned in one call (``runs=k``): every array carries a
 leading runs axis; each run is a plain-Python loop over flat lists (``n``
@@ -116,7 +117,9 @@ def dyna_q(
         Independent runs learned at once (a leading axis on every result).
     seed : None, int, SeedSequence or Generator
     Q0 : float
-        Initial ``Q`` (0 on terminal states always).
+        Initial ``Q`` (0 on terminal states always; for a Gymnasium env, whose
+        terminal states are not known in advance, on the states an episode
+        was seen to end in).
     max_steps : int
         An episode longer than this is cut (counted in ``truncated``, as are
         episodes a Gymnasium env truncates itself).
@@ -168,6 +171,15 @@ def dyna_q(
     ((4, 47, 4), (4, 3))
     >>> bool(res.episode_lengths[:, 2].mean() < 40)
     True
+
+    A Gymnasium env (no ``Q*`` to measure against, so no ``q_error``):
+
+    >>> import gymnasium
+    >>> env = gymnasium.make("FrozenLake-v1", is_slippery=False)
+    >>> res = dyna_q(env, episodes=150, planning_steps=20, alpha=0.5,
+    ...              epsilon=0.2, gamma=0.95, seed=0)
+    >>> res.Q.shape, res.q_error, float(res.episode_returns[-20:].mean()) > 0.5
+    ((16, 4), None, True)
     """
     t0 = time.perf_counter()
     gym = is_gymnasium_env(env) and not isinstance(env, MDP)
@@ -215,16 +227,17 @@ def dyna_q(
         Q_stars = [policy_iteration(m).Q for m in mdps]
         mask = m0.action_mask
         p0 = m0.p0
-        # q_error measures the available pairs of states the starts reach (in
-        # any phase): a learner never visits the others
-        s0 = (
-            np.flatnonzero(p0 > 0)
-            if start is None
-            else [check_state(start, m0.n_states, "start")]
-        )
-        reach = np.zeros(m0.n_states, dtype=bool)
+        # q_error measures the available pairs of states the learner can
+        # occupy, phase after phase: a switch may find it anywhere phase k - 1
+        # reaches, and phase k carries it on from there (episodes restart at
+        # the starts, which every set holds); it never visits the others
+        reach = p0 > 0
+        if start is not None:
+            reach = np.eye(m0.n_states, dtype=bool)[
+                check_state(start, m0.n_states, "start")
+            ]
         for mm in mdps:
-            reach[reachable_states(mm, s0)] = True
+            reach = np.isin(np.arange(m0.n_states), reachable_states(mm, reach))
         pairs = mask & reach[:, None]
     cfg = (E, n_plan, a_, eps, k_, g, T_ep, T_all, Q0_, start, p0, switches)
     out = [
@@ -376,6 +389,8 @@ def _run_one(envs, Q_stars, mask, pairs, cfg, rng):
         model_s[row] = s2
         model_r[row] = r
         model_done[row] = done
+        if gym and done and Q[s2 * A] != 0.0:  # a terminal state: its Q is 0
+            Q[s2 * A : s2 * A + A] = [0.0] * A
         t += 1
         last[row] = t
         # 4. planning: n simulated updates from remembered pairs

@@ -203,6 +203,15 @@ def estimate_model(
     >>> est = estimate_model(m, samples_per_pair=1000, seed=0)
     >>> bool(abs(est.mdp.P - m.P).max() < 0.06), int(est.counts.max())
     (True, 1000)
+
+    From a random walk in Gymnasium's FrozenLake: the holes and the goal,
+    where episodes terminated, are terminal in the model.
+
+    >>> import gymnasium
+    >>> est = estimate_model(gymnasium.make("FrozenLake-v1"), steps=5000,
+    ...                      gamma=0.95, seed=0)
+    >>> est.samples, est.mdp.terminal.nonzero()[0].tolist()
+    (5000, [5, 7, 11, 12, 15])
     """
     if unvisited not in ("self-loop", "optimistic"):
         msg = f"`unvisited` must be 'self-loop' or 'optimistic'; got {unvisited!r}."
@@ -216,10 +225,10 @@ def estimate_model(
         mask = m.action_mask if action_mask is None else action_mask
         names = {"state_names": m.state_names, "action_names": m.action_names}
     else:
+        # every argument is checked before a Gymnasium walk of `steps` steps
         gym = is_gymnasium_env(data)
         if gym:
             S_env, A_env = discrete_sizes(data)
-            d = _walk(data, A_env, check_int(steps, "steps"), as_generator(seed))
         else:
             d = _as_transitions(data)
         if gamma is None:
@@ -238,6 +247,8 @@ def estimate_model(
                     )
                     raise MDPError(msg)
             S, A = S_env, A_env
+            _check_optimistic(unvisited, g)
+            d = _walk(data, A, check_int(steps, "steps"), as_generator(seed))
         else:
             S = _size(n_states, "n_states", d["s"], d["s_next"])
             A = _size(n_actions, "n_actions", d["a"])
@@ -251,6 +262,7 @@ def estimate_model(
             term |= t
         else:
             term[t.astype(np.intp)] = True
+    _check_optimistic(unvisited, g)
     term[d["s_next"][d["terminated"]]] = True
     mask = np.ones((S, A), dtype=bool) if mask is None else np.asarray(mask, bool)
 
@@ -270,12 +282,6 @@ def estimate_model(
     empty = pair_ok & (counts == 0)
     fill_r = 0.0
     if unvisited == "optimistic":
-        if g >= 1.0:
-            msg = (
-                "`unvisited='optimistic'` needs gamma < 1 (an optimistic self-loop "
-                "is worth r_max / (1 - gamma)); use 'self-loop' at gamma = 1."
-            )
-            raise MDPError(msg)
         if r_max is not None:
             fill_r = check_real(r_max, "r_max")
         elif d["r"].size:
@@ -324,6 +330,15 @@ def _walk(
         s[t], r[t], s2[t], term[t] = obs, float(rew), int(nxt), bool(terminated)
         obs = int(env.reset()[0]) if terminated or truncated else int(nxt)
     return {"s": s, "a": a.astype(np.intp), "r": r, "s_next": s2, "terminated": term}
+
+
+def _check_optimistic(unvisited: str, g: float) -> None:
+    if unvisited == "optimistic" and g >= 1.0:
+        msg = (
+            "`unvisited='optimistic'` needs gamma < 1 (an optimistic self-loop "
+            "is worth r_max / (1 - gamma)); use 'self-loop' at gamma = 1."
+        )
+        raise MDPError(msg)
 
 
 def _indices(x: Any, key: str) -> np.ndarray:

@@ -5,7 +5,9 @@
   method, with a legend.
 * :func:`error_curves`: the distance to the exact answer (``q_error``,
   ``rms_error`` or ``regret``) on a log scale, with the exact expected curve
-  drawn where one exists (:func:`solvers.expected_learning_curve`).
+  drawn where one exists (:func:`solvers.expected_learning_curve`); a
+  regret mean that some run makes infinite (an improper greedy policy) is
+  blank, and the median over runs is drawn dotted beside it.
 * :func:`visit_map`: how often each cell was visited, on a grid world's map.
 * :func:`learning_figure`: the three side by side, as ``mdpkit learn`` draws.
 
@@ -29,6 +31,7 @@ __all__ = ["learning_curves", "error_curves", "visit_map", "learning_figure"]
 GID_MEAN = "mdpkit-learning-mean"
 GID_BAND = "mdpkit-learning-band"
 GID_EXACT = "mdpkit-learning-exact"
+GID_MEDIAN = "mdpkit-learning-median"
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -212,16 +215,30 @@ def error_curves(
             lo = np.maximum(mean - 1.96 * se, mean * 1e-3)
             ax.fill_between(x, lo, mean + 1.96 * se, color=line.get_color(),
                             alpha=0.25, lw=0, gid=GID_BAND)  # fmt: skip
+        if f == "regret" and np.isnan(y).any():
+            # with many runs some greedy policy is improper at almost every
+            # evaluation, and the mean is blank nearly everywhere: the median
+            # (infinite only when half the runs are) keeps the curve visible
+            med = np.median(np.where(np.isnan(y), np.inf, y), axis=0)
+            share = float(np.isnan(y).mean())
+            ax.plot(x, np.where(np.isfinite(med), med, np.nan), ls=":", lw=1.6,
+                    color=line.get_color(), gid=GID_MEDIAN,
+                    label=f"{label}, median ({share:.0%} never end)")  # fmt: skip
     for i, (label, curve) in enumerate((exact or {}).items()):
         c = np.asarray(curve, dtype=np.float64)
         ax.plot(np.arange(1, c.size + 1), c, ls="--", lw=1.4,
                 color=str(0.1 + 0.25 * (i % 3)), label=label, gid=GID_EXACT)  # fmt: skip
-    if used == "regret":
-        # a regret of exactly 0 (an optimal greedy policy) has no log
+    positive = any(
+        np.any(np.asarray(ln.get_ydata(), dtype=float) > 0) for ln in ax.lines
+    )
+    if used == "regret" or not positive:
+        # a regret of exactly 0 (an optimal greedy policy) has no log, nor
+        # an error that is 0 throughout (V^pi = 0 and nothing learned)
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.set_ylim(bottom=0)
     else:
         ax.set_yscale("log")
+        _at_least_a_decade(ax)
     ax.set_xlabel("episode")
     ylabel = {
         "q_error": "||Q_k - Q*||_inf",
@@ -231,9 +248,20 @@ def error_curves(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    # regrets gather at 0 and above 1 on the symlog axis: the middle is free
+    ax.legend(loc="center right" if used == "regret" else "best", fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def _at_least_a_decade(ax: Axes) -> None:
+    """Widen a log axis to a factor 10 or more around its data: on a narrower
+    one matplotlib labels ticks like ``9.9999 x 10^-1`` (an error that hardly
+    moved is shown as such, not magnified)."""
+    lo, hi = ax.get_ylim()
+    if lo > 0 and hi / lo < 10:
+        mid = np.sqrt(lo * hi)
+        ax.set_ylim(mid / np.sqrt(10), mid * np.sqrt(10))
 
 
 def visit_map(
@@ -294,10 +322,59 @@ def visit_map(
                        fmt=_count, mark_terminals=True)  # fmt: skip
     cbar = ax.images[0].colorbar
     if cbar is not None:
-        from matplotlib.ticker import NullFormatter
+        from matplotlib.colors import LogNorm
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-        cbar.ax.yaxis.set_minor_formatter(NullFormatter())
+        norm = cbar.mappable.norm
+        ticks = FuncFormatter(lambda x, _: _count(x))  # as in the cells: 1.0k
+        minor: Any = NullFormatter()
+        lo, hi = float(norm.vmin or 0.0), float(norm.vmax or 0.0)  # type: ignore[arg-type]
+        if isinstance(norm, LogNorm) and lo and hi and hi < 100 * lo:
+            # under two decades a log bar has one or no labelled power of 10
+            cbar.ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+            minor = ticks
+        cbar.ax.yaxis.set_major_formatter(ticks)
+        cbar.ax.yaxis.set_minor_formatter(minor)
     return ax
+
+
+def _value_panel(world: Any, results: Mapping[str, Any], ax: Axes) -> None:
+    """The final estimates ``V`` (mean over runs, 95 % band; error bars on a
+    grid, whose states are not a line) against ``V^pi`` at every
+    non-terminal state."""
+    from ..grid import is_grid_world
+
+    m = getattr(world, "mdp", world)
+    live = ~np.asarray(m.terminal, dtype=bool)
+    ls = "none" if is_grid_world(world) else "-"  # a line joins a chain's states
+    x = np.arange(int(live.sum()))
+    V_pi = None
+    for label, res in results.items():
+        V = _as_runs(res.V)[:, live]
+        mean = V.mean(axis=0)
+        (line,) = ax.plot(x, mean, marker="o", ls=ls, lw=1.4, label=label, gid=GID_MEAN)
+        if V.shape[0] > 1:
+            se = V.std(axis=0, ddof=1) / np.sqrt(V.shape[0])
+            if ls == "none":  # separate states: error bars, not a band
+                ax.errorbar(x, mean, yerr=1.96 * se, fmt="none", capsize=3,
+                            color=line.get_color(), gid=GID_BAND)  # fmt: skip
+            else:
+                ax.fill_between(x, mean - 1.96 * se, mean + 1.96 * se, alpha=0.25,
+                                lw=0, color=line.get_color(), gid=GID_BAND)  # fmt: skip
+        if V_pi is None and getattr(res, "V_pi", None) is not None:
+            V_pi = np.asarray(res.V_pi)[live]
+    if V_pi is not None:
+        ax.plot(x, V_pi, ls="--" if ls == "-" else "none", color="black",
+                marker="x", ms=8, label="V^pi (exact)", gid=GID_EXACT)  # fmt: skip
+    names = getattr(m, "state_names", None)
+    if names is not None and x.size <= 30:
+        ax.set_xticks(x, [str(n) for n, ok in zip(names, live, strict=True) if ok])
+    ax.set_xlabel("state")
+    n = _as_runs(next(iter(results.values())).V).shape[0]
+    ax.set_ylabel("V(s) after the last episode")
+    ax.set_title(f"estimates, mean over {n} run{'s' if n > 1 else ''}, 95 % band")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
 
 
 def _count(n: float) -> str:
@@ -319,8 +396,11 @@ def learning_figure(
 ) -> Figure:
     """Learning curves, errors to the exact answer and (on grids) the visit map.
 
-    The error panels show ``q_error`` (``rms_error`` for prediction) and,
-    when the results have one (``eval_every``), the greedy policy's regret.
+    The first panel shows the online return per episode (for prediction
+    results, which do not change the policy, the final ``V`` per state
+    against ``V^pi`` instead); the error panels show ``q_error``
+    (``rms_error`` for prediction) and, when the results have one
+    (``eval_every``), the greedy policy's regret.
 
     Parameters
     ----------
@@ -375,8 +455,12 @@ def learning_figure(
         fig, axs = plt.subplots(1, n_top, figsize=(width, 4.5), layout="constrained")
         top = list(axs)
     ax1, ax2 = top[0], top[1]
-    field = "episode_returns"
-    learning_curves(results, field=field, ax=ax1, smooth=smooth)
+    if all(hasattr(r, "V") and not hasattr(r, "Q") for r in results.values()):
+        # prediction: the return under the fixed policy does not learn; show
+        # the estimate against V^pi (Sutton & Barto's Example 6.2, left)
+        _value_panel(world, results, ax1)
+    else:
+        learning_curves(results, field="episode_returns", ax=ax1, smooth=smooth)
     if n_top == 3:
         error_curves(results, ax=ax2)  # ||Q_k - Q*||_inf per episode
         error_curves(results, field="regret", ax=top[2])

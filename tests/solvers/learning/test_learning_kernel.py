@@ -276,3 +276,49 @@ def test_block_size_does_not_change_the_numbers(monkeypatch, block):
         assert (got.Q == got.Q.max(axis=2, keepdims=True)).sum(axis=2).max() > 1
         for name in ("Q", "policy", "episode_returns", "visits"):
             np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
+
+
+def _chain(L: int) -> MDP:
+    """``0 -> 1 -> ... -> L`` (terminal) under both actions: every episode is
+    ``L`` steps, so a run uses exactly ``1 + L * episodes`` rows of uniforms;
+    noisy rewards (the ``Z`` column) and a tie to break at every state."""
+    N = L + 1
+    P = np.zeros((N, 2, N))
+    P[np.arange(L), :, np.arange(1, N)] = 1.0
+    P[L, :, L] = 1.0
+    R = np.zeros((N, 2))
+    R[:, 1] = 0.5
+    return MDP(P, R, 0.9, p0=np.eye(N)[0], terminal=[L], reward_std=0.3)
+
+
+@pytest.mark.parametrize("seed_kind", ["int", "pcg64", "philox"])
+def test_block_ends_exactly_and_user_generators(monkeypatch, seed_kind):
+    """Rows used = 1 + 7 * 73 = 512 = BLOCK: the run ends (or pauses for an
+    evaluation, then refills) exactly at a block's end; step-size tables grow
+    mid-block; a run that ends in its first row; a user's Generator as seed
+    (any bit generator) gives the numpy path's numbers and is left in the
+    same state by both paths."""
+    monkeypatch.setattr(kernel, "BLOCK", 512)
+    monkeypatch.setattr(kernel, "ALPHA_TABLE", 2)
+    m = _chain(7)
+
+    def seed():
+        if seed_kind == "int":
+            return 3
+        bit = np.random.PCG64 if seed_kind == "pcg64" else np.random.Philox
+        return np.random.Generator(bit(11))
+
+    for episodes, every in [(73, 73), (146, 73), (1, 1)]:
+        for learner in LEARNERS:
+            alpha = schedules.polynomial(0.7) if learner is sarsa else 0.5
+            kw = {"episodes": episodes, "alpha": alpha, "epsilon": 0.2, "runs": 2}
+            kw["eval_every"] = every
+            s1, s2 = seed(), seed()
+            a = _run(learner, m, True, kw | {"seed": s1})
+            b = _run(learner, m, False, kw | {"seed": s2})
+            assert (a.steps == 7 * episodes).all()
+            for name in FIELDS:
+                x, y = getattr(a, name), getattr(b, name)
+                np.testing.assert_array_equal(x, y, f"{learner.__name__}: {name}")
+            if seed_kind != "int":
+                assert s1.random() == s2.random()

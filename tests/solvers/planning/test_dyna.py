@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mdp import MDPError
+from mdp import MDP, MDPError
 from solvers import dyna_q, policy_iteration
 from worlds import make
 
@@ -160,3 +160,32 @@ def test_gymnasium_env_refuses_mdp_only_options():
     box = gymnasium.make("CartPole-v1")
     with pytest.raises(MDPError, match=r"observation space must be Discrete"):
         dyna_q(box, **kw)
+
+
+def test_q_error_covers_states_only_a_switch_reaches():
+    """Phase 0: 0 -> 1 -> end; phase 1: 0 -> end, 1 -> 2 -> end (reward 100).
+    State 2 is reachable from the start in neither phase alone, but the
+    switch after one step finds the learner in 1, so it walks 1 -> 2 -> end:
+    its pairs count (the untried action keeps Q = 0 against Q* = 100)."""
+    P0, P1 = np.zeros((2, 4, 2, 4))
+    P0[0, :, 1] = P0[1, :, 3] = P0[2, :, 3] = P0[3, :, 3] = 1.0
+    P1[0, :, 3] = P1[1, :, 2] = P1[2, :, 3] = P1[3, :, 3] = 1.0
+    R = np.zeros((4, 2, 4))
+    R[2, :, 3] = 100.0
+    m0, m1 = (MDP(P, R, 0.9, p0=np.eye(4)[0], terminal=[3]) for P in (P0, P1))
+    kw = {"episodes": 3, "planning_steps": 0, "alpha": 0.5, "epsilon": 0.0}
+    res = dyna_q(m0, changes=[(1, m1)], seed=0, **kw)
+    assert res.episode_lengths.tolist() == [3, 1, 1]  # 2 was visited once
+    np.testing.assert_array_equal(res.q_error, [100.0, 100.0, 100.0])
+
+
+def test_gymnasium_terminal_states_keep_q_zero():
+    """Q0 is for live pairs; the states a Gymnasium episode ended in (holes,
+    goal) have Q = 0, as an MDP's terminal states do."""
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("FrozenLake-v1")
+    # 200 episodes: every hole and the goal were entered (at 40, two were not)
+    kw = {"episodes": 200, "planning_steps": 2, "alpha": 0.5, "epsilon": 0.3}
+    res = dyna_q(env, Q0=1.0, seed=0, **kw)
+    term = MDP.from_gymnasium(env, gamma=1.0).terminal
+    assert (res.Q[term] == 0.0).all() and (res.Q[~term] != 0.0).any()

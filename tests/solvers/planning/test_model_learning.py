@@ -196,3 +196,26 @@ def test_gymnasium_env_errors():
         estimate_model(env, steps=0, gamma=0.9)
     with pytest.raises(MDPError, match="observation space must be Discrete"):
         estimate_model(gymnasium.make("CartPole-v1"), gamma=0.9)
+
+
+def test_gymnasium_env_arguments_are_checked_before_the_walk():
+    """A bad gamma or size fails at once, not after `steps` env steps."""
+    gymnasium = pytest.importorskip("gymnasium")
+
+    class Counting(gymnasium.Wrapper):
+        calls = 0
+
+        def step(self, action):
+            Counting.calls += 1
+            return self.env.step(action)
+
+    env = Counting(gymnasium.make("FrozenLake-v1"))
+    with pytest.raises(MDPError, match="`gamma` is required"):
+        estimate_model(env, steps=5000)
+    with pytest.raises(MDPError, match="`n_actions` = 3 but"):
+        estimate_model(env, steps=5000, gamma=0.9, n_actions=3)
+    with pytest.raises(MDPError, match="needs gamma < 1"):
+        estimate_model(env, steps=5000, gamma=1.0, unvisited="optimistic")
+    assert Counting.calls == 0
+    assert estimate_model(env, steps=7, gamma=0.9, seed=0).samples == 7
+    assert Counting.calls == 7
