@@ -235,7 +235,10 @@ def error_curves(
         # a regret of exactly 0 (an optimal greedy policy) has no log, nor
         # an error that is 0 throughout (V^pi = 0 and nothing learned)
         ax.set_yscale("symlog", linthresh=1e-2)
-        ax.set_ylim(bottom=0)
+        # headroom above the highest curve or band (a flat regret otherwise
+        # sits on the frame)
+        top = float(ax.dataLim.y1) if np.isfinite(ax.dataLim.y1) else 0.0
+        ax.set_ylim(0, max(2e-2, 2.0 * top))
     else:
         ax.set_yscale("log")
         _at_least_a_decade(ax)
