@@ -17,7 +17,7 @@ from ._errors import MDPError
 from .checks import check_int
 from .sampling import BatchSampler
 
-__all__ = ["to_gymnasium", "discrete_sizes", "is_gymnasium_env"]
+__all__ = ["to_gymnasium", "discrete_sizes", "is_gymnasium_env", "env_copies"]
 
 
 def is_gymnasium_env(env: Any) -> bool:
@@ -208,3 +208,35 @@ def _env_class() -> type:
 
     _CLASS.append(MDPEnv)
     return MDPEnv
+
+
+def env_copies(env: Any, n: int) -> list[Any]:
+    """``env`` and ``n - 1`` independent ``copy.deepcopy`` copies (one per run).
+
+    Raises
+    ------
+    MDPError
+        If the env cannot be deep-copied (say so rather than fail inside
+        ``copy``): use one run, or an env that supports ``copy.deepcopy``.
+
+    Examples
+    --------
+    >>> import gymnasium
+    >>> envs = env_copies(gymnasium.make("FrozenLake-v1"), 3)
+    >>> len(envs), envs[1] is envs[2]
+    (3, False)
+    """
+    import copy
+
+    out = [env]
+    for _ in range(n - 1):
+        try:
+            out.append(copy.deepcopy(env))
+        except Exception as exc:  # noqa: BLE001 - any failure of a user's env
+            msg = (
+                f"runs > 1 steps one copy of the Gymnasium env per run, but "
+                f"copy.deepcopy({type(env).__name__}) failed: {type(exc).__name__}: "
+                f"{exc}. Use runs=None (one run) or make the env deep-copyable."
+            )
+            raise MDPError(msg) from exc
+    return out

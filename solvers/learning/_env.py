@@ -12,14 +12,13 @@ loop, which is as fast as Gymnasium itself allows.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 
 from mdp import MDP, BatchSampler, MDPError
-from mdp.gym_env import discrete_sizes, is_gymnasium_env
+from mdp.gym_env import discrete_sizes, env_copies, is_gymnasium_env
 from mdp.types import BoolArray, FloatArray, IntArray
 
 
@@ -77,7 +76,7 @@ class GymWalkers(Walkers):
         self.gamma = 1.0
         self.mdp = None
         self.may_truncate = True
-        self._envs = [env] + [copy.deepcopy(env) for _ in range(runs - 1)]
+        self._envs = env_copies(env, runs)
         self._seeds: list[int | None] = list(seeds)
 
     def reset(self, idx, u):

@@ -36,6 +36,7 @@ Q(S_{t+n}, A_{t+n})` for n-step SARSA.  A terminal :math:`S_{t+1}` has value 0
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -136,7 +137,10 @@ _DOC_NOTES = """
     never reaches a terminal state has no finite value: ``greedy_value`` is
     ``nan`` and ``regret`` ``inf`` (early on, an untried wall bump that keeps
     ``Q = 0`` is such a loop).  States the start cannot reach under the greedy
-    policy do not affect ``p0 . V^pi`` and are ignored.
+    policy do not affect ``p0 . V^pi`` and are ignored.  An MDP with no exact
+    answer at all (``gamma = 1`` and a state that can never end) is learned
+    unscored, with a ``RuntimeWarning``: ``q_error`` and ``V_star`` are
+    ``None``, and ``eval_every`` is an error.
 """
 
 
@@ -359,7 +363,21 @@ def _control(
     g = learner_gamma(gamma, W.gamma)
     S, A = W.n_states, W.n_actions
     q0 = initial_table(Q0, (S, A), "Q0")
-    scorer = Scorer(W.mdp) if W.mdp is not None else None
+    scorer = None
+    if W.mdp is not None:
+        try:
+            scorer = Scorer(W.mdp)
+        except MDPError as exc:  # no Q* (gamma = 1 with a state that never ends)
+            if eval_every is not None:
+                msg = (
+                    f"`eval_every` needs the exact answer, and this MDP has none: {exc}"
+                )
+                raise MDPError(msg) from exc
+            msg = (
+                f"learning without scoring: the MDP has no exact answer ({exc}); "
+                "q_error, greedy_value, regret and V_star are None."
+            )
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
     if eval_every is not None and scorer is None:
         msg = "`eval_every` needs the env to be an MDP (the exact values come from it)."
         raise MDPError(msg)

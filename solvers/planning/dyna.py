@@ -48,7 +48,6 @@ Sutton & Barto (2018), Sections 8.2 and 8.3 (Figures 8.2, 8.4, 8.5).
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from bisect import bisect_right
@@ -66,7 +65,7 @@ from mdp.checks import (
     spawn_generators,
 )
 from mdp.graph import reachable_states
-from mdp.gym_env import discrete_sizes, is_gymnasium_env
+from mdp.gym_env import discrete_sizes, env_copies, is_gymnasium_env
 from mdp.types import RNGLike
 from solvers.exact import policy_iteration
 from solvers.learning import LearningResult
@@ -212,7 +211,7 @@ def dyna_q(
     Q0_ = check_real(Q0, "Q0")
 
     if gym:
-        copies = [env] + [copy.deepcopy(env) for _ in range(R_ - 1)]
+        copies = env_copies(env, R_)
         reals: list[Any] = [
             [_GymStep(e, int(r.integers(2**31)))]
             for e, r in zip(copies, rngs, strict=True)

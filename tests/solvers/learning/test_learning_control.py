@@ -404,3 +404,39 @@ def test_greedy_values_remembered_by_pattern_are_the_solved_ones(monkeypatch, cl
     b = q_learning(cliff, eval_every=10, **kw)
     np.testing.assert_array_equal(a.greedy_value, b.greedy_value)
     assert np.isfinite(a.greedy_value[:, -1]).all()
+
+
+def test_an_env_that_cannot_be_copied_is_a_clear_error_with_runs():
+    gymnasium = pytest.importorskip("gymnasium")
+    import threading
+
+    from solvers import dyna_q
+
+    class Locked(gymnasium.Wrapper):
+        def __init__(self, env):
+            super().__init__(env)
+            self.lock = threading.Lock()  # cannot be deep-copied
+
+    env = Locked(gymnasium.make("FrozenLake-v1", is_slippery=False))
+    kw = {"episodes": 3, "alpha": 0.5, "epsilon": 0.2}
+    with pytest.raises(MDPError, match=r"copy.deepcopy\(Locked\) failed.*runs=None"):
+        q_learning(env, runs=2, **kw)
+    with pytest.raises(MDPError, match=r"copy.deepcopy\(Locked\) failed"):
+        dyna_q(env, runs=2, planning_steps=1, **kw)
+    assert q_learning(env, **kw).Q.shape == (16, 4)  # one run needs no copy
+
+
+@pytest.mark.filterwarnings("ignore:.*truncated:RuntimeWarning")
+def test_a_gamma_one_trap_is_learned_unscored_with_a_warning():
+    # state 1 is a trap (-1 a step, for ever): Q* does not exist at gamma = 1
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 1] = P[0, 1, 2] = 1.0
+    P[1, :, 1] = P[2, :, 2] = 1.0
+    m = MDP(P, R=-np.ones((3, 2)), gamma=1.0, terminal=[2], p0=[1, 0, 0])
+    kw = {"episodes": 40, "alpha": 0.5, "epsilon": 0.1, "max_steps": 20, "seed": 0}
+    with pytest.warns(RuntimeWarning, match=r"learning without scoring.*state 1"):
+        res = q_learning(m, runs=3, **kw)
+    assert res.q_error is None and res.V_star is None
+    assert (res.policy[:, 0] == 1).all()  # it learns to walk around the trap
+    with pytest.raises(MDPError, match=r"`eval_every` needs the exact answer"):
+        q_learning(m, eval_every=10, **kw)
