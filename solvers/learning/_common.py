@@ -68,6 +68,18 @@ def eps_greedy(
     return np.where(u_explore < eps, rand, greedy)
 
 
+def final_greedy(
+    Q: FloatArray, QB: FloatArray | None, gens: list[np.random.Generator]
+) -> tuple[FloatArray, IntArray]:
+    """The result's ``Q`` (``(Q_A + Q_B) / 2`` for double Q) and its greedy
+    policy, ties uniformly at random from one more draw of ``S`` uniforms per
+    run (the same for every path, so the paths agree on ties too)."""
+    R, S, A = Q.shape
+    Qout = Q if QB is None else 0.5 * (Q + QB)
+    tie_u = np.array([g.random(S) for g in gens])
+    return Qout, random_argmax(Qout.reshape(R * S, A), tie_u.ravel()).reshape(R, S)
+
+
 def row_max(q_rows: FloatArray) -> FloatArray:
     """``max_a q[:, a]`` column by column (numpy reduces short rows slowly)."""
     A = q_rows.shape[1]

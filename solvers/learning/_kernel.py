@@ -37,7 +37,7 @@ from scipy.special import ndtri
 from mdp import BatchSampler
 
 from .._jit import jit
-from ._common import Progress, random_argmax
+from ._common import Progress, final_greedy
 from ._env import (
     _U_COIN,
     _U_EXP,
@@ -433,10 +433,7 @@ def compiled_control(method, W, gens, episodes, alpha_s, eps_s, g, q0, max_steps
         gen.random((-(-int(pos[i]) // B) * B, K))
     steps = lens.sum(axis=1)
     prog(f"done: {int(steps.sum())} steps", force=True)
-    Qout = Q if not double else 0.5 * (Q + QB)
-    # final greedy policy, ties uniformly at random (one more draw per run)
-    tie_u = np.array([gg.random(S) for gg in gens])
-    pol = random_argmax(Qout.reshape(R * S, A), tie_u.ravel()).reshape(R, S)
+    Qout, pol = final_greedy(Q, QB if double else None, gens)
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
     return (
         Qout,

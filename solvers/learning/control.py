@@ -50,6 +50,7 @@ from ._common import (
     Scorer,
     check_runs,
     eps_greedy,
+    final_greedy,
     generators,
     initial_table,
     learner_gamma,
@@ -606,10 +607,7 @@ def _batched(method, W, n, gens, episodes, alpha_s, eps_s, g, q0, max_steps,
         s, a = s2, a2
     steps = lens.sum(axis=1)  # every step of a run belongs to one of its episodes
     prog(f"done: {int(steps.sum())} steps", force=True)
-    Qout = Q if not double else 0.5 * (Q + QB)
-    # final greedy policy, ties uniformly at random (one more draw per run)
-    tie_u = np.array([gg.random(S) for gg in gens])
-    pol = random_argmax(Qout.reshape(R * S, A), tie_u.ravel()).reshape(R, S)
+    Qout, pol = final_greedy(Q, QB, gens)
     evals = np.arange(1, n_eval + 1) * eval_every if eval_every else None
     return (
         Qout,
